@@ -1,0 +1,74 @@
+// The Bus port: the one way services talk across processes. Adapters: in-process and NATS.
+
+export type BusHeaders = Record<string, string>;
+
+export interface BusMessage {
+  subject: string;
+  data: Uint8Array;
+  headers: BusHeaders;
+  /** Reply subject for request/reply; empty when none. */
+  reply: string;
+  /** Answers a request (no-op when there is no reply subject). */
+  respond(data: Uint8Array, headers?: BusHeaders): void;
+}
+
+export interface Subscription extends AsyncIterable<BusMessage> {
+  unsubscribe(): void;
+}
+
+export interface DurableMessage {
+  subject: string;
+  data: Uint8Array;
+  headers: BusHeaders;
+  /** Delivery count, 1 on first delivery. */
+  deliveries: number;
+  ack(): void;
+  /** Ask for redelivery later. */
+  nak(delayMs?: number): void;
+}
+
+export interface DurableConsumer {
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  /** Fire and forget (core). */
+  publish(subject: string, data: Uint8Array, headers?: BusHeaders): void;
+  /** Request/reply with timeout; rejects with BusTimeoutError / BusNoRespondersError / aborted. */
+  request(
+    subject: string,
+    data: Uint8Array,
+    opts: { timeoutMs: number; headers?: BusHeaders; signal?: AbortSignal },
+  ): Promise<BusMessage>;
+  /** Core subscription; `queue` shares messages among the group's members. Wildcards `*` and `>`. */
+  subscribe(subject: string, opts?: { queue?: string }): Subscription;
+  /**
+   * Durable, at-least-once stream (JetStream in NATS): `publishDurable` resolves when stored;
+   * `consumeDurable` delivers to one member of the named durable consumer; unacked messages
+   * are redelivered after `ackWaitMs`.
+   */
+  publishDurable(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void>;
+  consumeDurable(
+    subject: string,
+    durable: string,
+    handler: (msg: DurableMessage) => Promise<void> | void,
+    opts?: { ackWaitMs?: number; maxInFlight?: number },
+  ): Promise<DurableConsumer>;
+  /** Waits until everything published so far was sent. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class BusTimeoutError extends Error {
+  constructor(subject: string, timeoutMs: number) {
+    super(`bus request to ${subject} timed out after ${timeoutMs} ms`);
+    this.name = 'BusTimeoutError';
+  }
+}
+
+export class BusNoRespondersError extends Error {
+  constructor(subject: string) {
+    super(`no responders for ${subject}`);
+    this.name = 'BusNoRespondersError';
+  }
+}
