@@ -4,3 +4,4 @@ export * from './errors/index.ts';
 export * from './log/logger.ts';
 export * from './bus/port.ts';
 export * as openai from './dialects/openai.ts';
+export * from './pipeline/index.ts';

@@ -1,0 +1,41 @@
+// Authentication port of the ingress: turns the caller's credential into a Tenant, or refuses.
+import { GatewayError, type Tenant } from '@ai-gateway/kit';
+import { timingSafeEqual, createHash } from 'node:crypto';
+
+export interface Authenticator {
+  /** `token` is the bearer / x-api-key value, or null when the request carried none. */
+  authenticate(token: string | null): Promise<Tenant> | Tenant;
+  readonly open: boolean;
+}
+
+export const ANONYMOUS: Tenant = Object.freeze({ keyId: null, keyAlias: null, teamId: null, userId: null, projectId: null });
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Master-key-only auth; with no master key the gateway runs open. */
+export function masterKeyAuthenticator(masterKey: string | null): Authenticator {
+  const expected = masterKey ? digest(masterKey) : null;
+  const master: Tenant = Object.freeze({ keyId: 'master', keyAlias: 'master', teamId: null, userId: null, projectId: null });
+  return {
+    open: expected === null,
+    authenticate(token) {
+      if (expected === null) return ANONYMOUS;
+      if (!token) throw new GatewayError('missing_api_key');
+      if (!timingSafeEqual(digest(token), expected)) throw new GatewayError('invalid_api_key');
+      return master;
+    },
+  };
+}
+
+export function extractToken(headers: Record<string, string | string[] | undefined>): string | null {
+  const auth = headers['authorization'];
+  if (typeof auth === 'string' && auth.length > 0) {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    return m ? m[1]!.trim() : auth.trim();
+  }
+  const apiKey = headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey.length > 0) return apiKey.trim();
+  return null;
+}

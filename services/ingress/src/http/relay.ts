@@ -1,0 +1,102 @@
+// Writes the reply chunks of one request to its HTTP response: JSON for non-stream, SSE for streams.
+import type { ReplyChunk, ReplySink } from '@ai-gateway/kit';
+import type { Response } from 'express';
+import { errorFromReply, type Renderer, type StreamRenderer } from './render.ts';
+
+export interface RelayOptions {
+  res: Response;
+  stream: boolean;
+  renderer: Renderer;
+  requestId: string;
+  receivedAt: number;
+  now: () => number;
+  /** Called once when the response is complete (successfully or not). */
+  onDone(outcome: 'ok' | 'error'): void;
+}
+
+/** Internal header: upstream time the router measured, turned into x-gateway-overhead-ms here. */
+export const UPSTREAM_MS_HEADER = 'x-gateway-upstream-ms';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+export function createRelay(o: RelayOptions): ReplySink & { finished(): boolean } {
+  const { res } = o;
+  let meta: Record<string, string> = {};
+  let streamRenderer: StreamRenderer | null = null;
+  let done = false;
+
+  function metaHeaders(): Record<string, string> {
+    const h: Record<string, string> = { 'x-request-id': o.requestId };
+    let upstreamMs = 0;
+    for (const [k, v] of Object.entries(meta)) {
+      if (k === UPSTREAM_MS_HEADER) upstreamMs = Number(v) || 0;
+      else h[k] = v;
+    }
+    h['x-gateway-overhead-ms'] = String(Math.max(0, o.now() - o.receivedAt - upstreamMs));
+    return h;
+  }
+
+  function finish(outcome: 'ok' | 'error'): void {
+    if (done) return;
+    done = true;
+    o.onDone(outcome);
+  }
+
+  function startStream(): StreamRenderer {
+    if (!streamRenderer) {
+      streamRenderer = o.renderer.stream();
+      if (!res.headersSent) res.writeHead(200, { ...SSE_HEADERS, ...metaHeaders() });
+    }
+    return streamRenderer;
+  }
+
+  function writeJson(status: number, body: string, extra: Record<string, string>): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.writeHead(status, { ...metaHeaders(), ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  const sink = (chunk: ReplyChunk): void => {
+    if (done) return;
+    switch (chunk.kind) {
+      case 'head':
+        meta = { ...meta, ...chunk.headers };
+        if (o.stream) startStream();
+        return;
+      case 'data': {
+        const text = startStream().chunk(chunk.data ?? '');
+        if (text) res.write(text);
+        return;
+      }
+      case 'body':
+        meta = { ...meta, ...chunk.headers };
+        writeJson(chunk.status || 200, o.renderer.body(chunk.data ?? ''), {});
+        finish('ok');
+        return;
+      case 'error': {
+        meta = { ...meta, ...chunk.headers };
+        const err = errorFromReply(chunk.status, chunk.data, chunk.headers);
+        if (streamRenderer || res.headersSent) {
+          res.end(streamRenderer ? streamRenderer.error(err) : undefined);
+        } else {
+          writeJson(err.status, o.renderer.errorBody(err), err.headers);
+        }
+        finish('error');
+        return;
+      }
+      case 'end':
+        res.end(startStream().end());
+        finish('ok');
+        return;
+    }
+  };
+  return Object.assign(sink, { finished: () => done });
+}

@@ -1,0 +1,36 @@
+// Builds the completed event of a request from its envelope, so every stage reports the same way.
+import type { CompletedEvent, RequestEnvelope } from '../contracts/types.ts';
+
+export function baseCompletedEvent(env: RequestEnvelope, now: number): CompletedEvent {
+  return {
+    requestId: env.requestId,
+    tenant: env.tenant,
+    callType: env.callType,
+    inboundApi: env.inboundApi,
+    stream: env.stream,
+    requestedModel: env.model,
+    modelGroup: null,
+    deploymentId: null,
+    provider: null,
+    providerModel: null,
+    outcome: 'error',
+    httpStatus: 500,
+    errorCode: null,
+    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, totalTokens: 0 },
+    usageEstimated: false,
+    costUsd: 0,
+    receivedAtMs: env.receivedAtMs,
+    finishedAtMs: now,
+    latencyMs: Math.max(0, now - env.receivedAtMs),
+    ttftMs: null,
+    attempts: 0,
+    fallbacks: [],
+    cacheStatus: 'off',
+    cacheSimilarity: null,
+    savedUsd: 0,
+    verdicts: env.verdicts,
+    promptDigest: null,
+    response: null,
+    metadata: env.metadata,
+  };
+}

@@ -1,0 +1,5 @@
+export * from './subjects.ts';
+export * from './stage.ts';
+export * from './codec.ts';
+export * from './completed.ts';
+export * from './pipeline.ts';

@@ -1,0 +1,219 @@
+// The routing slip: hands an envelope to its next stage, in-process when the stage is local and over
+// the bus otherwise, and carries replies, cancellations and completed events back the same way.
+import { randomUUID } from 'node:crypto';
+import type { Bus, Subscription } from '../bus/port.ts';
+import type { CompletedEvent, ReplyChunk, RequestEnvelope } from '../contracts/types.ts';
+import { GatewayError } from '../errors/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { PipelineCodec } from './codec.ts';
+import { baseCompletedEvent } from './completed.ts';
+import type { ReplySink, ReplyWriter, Stage, StageContext } from './stage.ts';
+import { CANCEL_WILDCARD, COMPLETED_SUBJECT, cancelSubject, replyWildcard, stageSubject } from './subjects.ts';
+
+export interface PipelineDeps {
+  bus: Bus;
+  codec: PipelineCodec;
+  logger: Logger;
+  /** Stages hosted by this process. */
+  stages: Stage[];
+}
+
+export interface PipelineOptions {
+  /** True when some stages or ingresses live in other processes (distributed mode). */
+  distributed: boolean;
+  clock?: () => number;
+}
+
+export interface Pipeline {
+  /** Starts a request at the first stage of its slip. */
+  dispatch(env: RequestEnvelope): void;
+  /** Ingress side: receive the replies addressed to `replyTo`. Returns the unregister function. */
+  openReply(replyTo: string, sink: ReplySink): () => void;
+  /** Publishes a completed event for a request that never entered a stage (rejected at the edge). */
+  report(evt: CompletedEvent): void;
+  /** Client went away: abort the request wherever its stages run. */
+  cancel(requestId: string): void;
+  /** Distributed mode: serve local stages from their bus subjects and listen for cancels. */
+  serveStages(): void;
+  /** Distributed mode: receive reply chunks for this ingress over the bus. */
+  listenReplies(ingressId: string): void;
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+interface InFlight {
+  controller: AbortController;
+  refs: number;
+}
+
+const RECENT_CANCELS = 10_000;
+
+export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pipeline {
+  const { bus, codec, logger } = deps;
+  const now = options.clock ?? Date.now;
+  const local = new Map<string, Stage>(deps.stages.map((s) => [s.name, s]));
+  const sinks = new Map<string, ReplySink>();
+  const inflight = new Map<string, InFlight>();
+  const recentlyCancelled = new Set<string>();
+  const subscriptions: Subscription[] = [];
+
+  function rememberCancel(id: string): void {
+    recentlyCancelled.add(id);
+    if (recentlyCancelled.size > RECENT_CANCELS) {
+      const oldest = recentlyCancelled.values().next().value;
+      if (oldest !== undefined) recentlyCancelled.delete(oldest);
+    }
+  }
+
+  function writerFor(env: RequestEnvelope): ReplyWriter {
+    let seq = 0;
+    const requestId = env.requestId;
+    const replyTo = env.replyTo;
+    return {
+      send(kind, status, headers, data) {
+        const chunk: ReplyChunk = { requestId, seq: seq++, kind, status, headers: headers ?? {}, data };
+        const sink = sinks.get(replyTo);
+        if (sink) sink(chunk);
+        else if (options.distributed) bus.publish(replyTo, codec.encodeReply(chunk));
+      },
+    };
+  }
+
+  function complete(evt: CompletedEvent): void {
+    bus.publishDurable(COMPLETED_SUBJECT, codec.encodeCompleted(evt), { 'idempotency-key': evt.requestId }).catch((err: unknown) => {
+      logger.error({ err, requestId: evt.requestId }, 'failed to publish completed event');
+    });
+  }
+
+  function acquire(requestId: string): InFlight {
+    let entry = inflight.get(requestId);
+    if (!entry) {
+      entry = { controller: new AbortController(), refs: 0 };
+      inflight.set(requestId, entry);
+      if (recentlyCancelled.has(requestId)) entry.controller.abort();
+    }
+    entry.refs++;
+    return entry;
+  }
+
+  function releaseEntry(requestId: string, entry: InFlight): void {
+    entry.refs--;
+    if (entry.refs <= 0 && inflight.get(requestId) === entry) inflight.delete(requestId);
+  }
+
+  function runLocal(stage: Stage, env: RequestEnvelope): void {
+    const entry = acquire(env.requestId);
+    let completed = false;
+    let answered = false;
+    const writer = writerFor(env);
+    const reply: ReplyWriter = {
+      send(kind, status, headers, data) {
+        if (kind === 'error' || kind === 'end' || kind === 'body') answered = true;
+        writer.send(kind, status, headers, data);
+      },
+    };
+    const ctx: StageContext = {
+      forward: (next) => {
+        answered = true;
+        dispatch(next);
+      },
+      reply,
+      signal: entry.controller.signal,
+      complete: (evt) => {
+        completed = true;
+        complete(evt);
+      },
+    };
+    let result: Promise<void>;
+    try {
+      result = stage.handle(env, ctx);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result
+      .catch((err: unknown) => {
+        const errorId = randomUUID();
+        logger.error({ err, errorId, requestId: env.requestId, stage: stage.name }, 'stage failed');
+        const gwErr = new GatewayError('internal_error', { params: { errorId } });
+        if (!answered) reply.send('error', gwErr.status, null, JSON.stringify(gwErr.toOpenAI()));
+        if (!completed) {
+          const evt = baseCompletedEvent(env, now());
+          evt.errorCode = gwErr.code;
+          complete(evt);
+        }
+      })
+      .finally(() => releaseEntry(env.requestId, entry));
+  }
+
+  function dispatch(env: RequestEnvelope): void {
+    const [next, ...rest] = env.slip;
+    if (next === undefined) {
+      const err = new GatewayError('internal_error', { params: { errorId: 'empty-slip' } });
+      logger.error({ requestId: env.requestId }, 'envelope reached the end of its slip without an answer');
+      writerFor(env).send('error', err.status, null, JSON.stringify(err.toOpenAI()));
+      return;
+    }
+    const forwarded: RequestEnvelope = { ...env, slip: rest };
+    const stage = local.get(next);
+    if (stage) runLocal(stage, forwarded);
+    else if (options.distributed) bus.publish(stageSubject(next), codec.encodeEnvelope(forwarded));
+    else {
+      const err = new GatewayError('service_unavailable', { params: { detail: `Stage ${next} is not running` } });
+      writerFor(env).send('error', err.status, null, JSON.stringify(err.toOpenAI()));
+    }
+  }
+
+  async function pump(sub: Subscription, onMessage: (data: Uint8Array, subject: string) => void): Promise<void> {
+    for await (const msg of sub) {
+      try {
+        onMessage(msg.data, msg.subject);
+      } catch (err) {
+        logger.error({ err, subject: msg.subject }, 'dropped an undecodable bus message');
+      }
+    }
+  }
+
+  return {
+    dispatch,
+    openReply(replyTo, sink) {
+      sinks.set(replyTo, sink);
+      return () => {
+        if (sinks.get(replyTo) === sink) sinks.delete(replyTo);
+      };
+    },
+    report: complete,
+    cancel(requestId) {
+      rememberCancel(requestId);
+      inflight.get(requestId)?.controller.abort();
+      if (options.distributed) bus.publish(cancelSubject(requestId), new Uint8Array(0));
+    },
+    serveStages() {
+      for (const stage of local.values()) {
+        const sub = bus.subscribe(stageSubject(stage.name), { queue: stage.name });
+        subscriptions.push(sub);
+        void pump(sub, (data) => runLocal(stage, codec.decodeEnvelope(data)));
+      }
+      const cancels = bus.subscribe(CANCEL_WILDCARD);
+      subscriptions.push(cancels);
+      void pump(cancels, (_data, subject) => {
+        const id = subject.slice(subject.lastIndexOf('.') + 1);
+        rememberCancel(id);
+        inflight.get(id)?.controller.abort();
+      });
+    },
+    listenReplies(ingressId) {
+      const sub = bus.subscribe(replyWildcard(ingressId));
+      subscriptions.push(sub);
+      void pump(sub, (data, subject) => {
+        const sink = sinks.get(subject);
+        if (sink) sink(codec.decodeReply(data));
+      });
+    },
+    inFlight: () => inflight.size,
+    async close() {
+      for (const sub of subscriptions) sub.unsubscribe();
+      subscriptions.length = 0;
+      for (const entry of inflight.values()) entry.controller.abort();
+    },
+  };
+}
