@@ -5,3 +5,4 @@ export * from './log/logger.ts';
 export * from './bus/port.ts';
 export * as openai from './dialects/openai.ts';
 export * from './pipeline/index.ts';
+export * as anthropic from './dialects/anthropic.ts';
