@@ -1,0 +1,81 @@
+// Server-sent events decoder: byte chunks split anywhere in, complete events out (WHATWG EventSource rules).
+
+export interface SseEvent {
+  /** The `event:` name, or 'message' when the event named none. */
+  event: string;
+  data: string;
+  id: string | null;
+}
+
+/** Incremental parser. Feed bytes with `push`, call `end` when the body is done. */
+export class SseParser {
+  private readonly decoder = new TextDecoder('utf-8');
+  private buffer = '';
+  /** A chunk ended on `\r`: a `\n` at the start of the next chunk belongs to the same line break. */
+  private pendingCR = false;
+  private data: string[] = [];
+  private eventName = '';
+  private lastId: string | null = null;
+
+  push(bytes: Uint8Array): SseEvent[] {
+    return this.feed(this.decoder.decode(bytes, { stream: true }));
+  }
+
+  /** Flushes the decoder. An event without its closing blank line is dropped, as EventSource does. */
+  end(): SseEvent[] {
+    const out = this.feed(this.decoder.decode());
+    this.buffer = '';
+    return out;
+  }
+
+  private feed(text: string): SseEvent[] {
+    const out: SseEvent[] = [];
+    let s = text;
+    if (this.pendingCR && s.startsWith('\n')) s = s.slice(1);
+    this.pendingCR = false;
+    s = this.buffer + s;
+    let start = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      this.line(s.slice(start, i), out);
+      if (c === 13) {
+        if (i + 1 < s.length) {
+          if (s.charCodeAt(i + 1) === 10) i++;
+        } else {
+          this.pendingCR = true;
+        }
+      }
+      start = i + 1;
+    }
+    this.buffer = s.slice(start);
+    return out;
+  }
+
+  private line(line: string, out: SseEvent[]): void {
+    if (line === '') {
+      if (this.data.length > 0) out.push({ event: this.eventName || 'message', data: this.data.join('\n'), id: this.lastId });
+      this.data = [];
+      this.eventName = '';
+      return;
+    }
+    if (line.charCodeAt(0) === 58) return; // ':' comment / keep-alive
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field === 'event') this.eventName = value;
+    else if (field === 'id' && !value.includes('\0')) this.lastId = value;
+    // `retry` and unknown fields are ignored: reconnection is the router's business, not the parser's.
+  }
+}
+
+/** Decodes a byte stream into events as they complete. */
+export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+  const parser = new SseParser();
+  for await (const chunk of body) {
+    for (const ev of parser.push(chunk)) yield ev;
+  }
+  for (const ev of parser.end()) yield ev;
+}
