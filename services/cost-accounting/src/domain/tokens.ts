@@ -1,0 +1,130 @@
+// Token estimation with tiktoken: prompts before dispatch (reservations) and usage when a provider reports none.
+// o200k_base is exact for gpt-4o / gpt-4.1 / o-series; cl100k_base is used for every other model, which is exact
+// for gpt-3.5/gpt-4/embeddings and a close approximation for Claude and Gemini (their tokenizers are not public;
+// counts land within roughly ±15% on English text), good enough for budgets and rate reservations.
+import { createRequire } from 'node:module';
+import { Tiktoken } from 'js-tiktoken/lite';
+import type { openai } from '@ai-gateway/kit';
+
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+
+interface Ranks {
+  pat_str: string;
+  special_tokens: Record<string, number>;
+  bpe_ranks: string;
+}
+
+const require = createRequire(import.meta.url);
+const encoders = new Map<EncodingName, Tiktoken>();
+
+function isRanks(v: unknown): v is Ranks {
+  const r = v as Partial<Ranks> | null;
+  return typeof r?.pat_str === 'string' && typeof r.bpe_ranks === 'string' && typeof r.special_tokens === 'object';
+}
+
+/** Loads an encoder's ranks on first use (tens of ms) and keeps it for the life of the process. */
+export function encoderFor(name: EncodingName): Tiktoken {
+  const cached = encoders.get(name);
+  if (cached) return cached;
+  const mod: unknown = require(`js-tiktoken/ranks/${name}`);
+  const ranks = (mod as { default?: unknown }).default ?? mod;
+  if (!isRanks(ranks)) throw new Error(`js-tiktoken ranks ${name} have an unexpected shape`);
+  const enc = new Tiktoken(ranks);
+  encoders.set(name, enc);
+  return enc;
+}
+
+export function encodingForModel(model: string): EncodingName {
+  const bare = model.toLowerCase().slice(model.lastIndexOf('/') + 1);
+  return /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d)/.test(bare) ? 'o200k_base' : 'cl100k_base';
+}
+
+/** Tokens in plain text; special-token strings in user text are counted as ordinary text, never rejected. */
+export function countTextTokens(text: string, model: string): number {
+  if (text.length === 0) return 0;
+  return encoderFor(encodingForModel(model)).encode(text, [], []).length;
+}
+
+// OpenAI's documented chat accounting: each message is wrapped in a few framing tokens,
+// a `name` costs one more, and the reply is primed with three.
+const TOKENS_PER_MESSAGE = 3;
+const TOKENS_PER_NAME = 1;
+const REPLY_PRIMING = 3;
+// Images are billed by tiles; without fetching the image we assume one high-detail 512px tile + base.
+const IMAGE_TOKENS_LOW = 85;
+const IMAGE_TOKENS_DEFAULT = 765;
+// Tool definitions are rendered by the provider into a hidden system prompt; these framing constants
+// approximate that rendering (close to OpenAI's within a few tokens per tool).
+const TOOLS_OVERHEAD = 12;
+const TOKENS_PER_TOOL = 8;
+
+function contentTokens(content: openai.ChatMessage['content'], enc: Tiktoken): number {
+  if (content == null) return 0;
+  if (typeof content === 'string') return enc.encode(content, [], []).length;
+  let n = 0;
+  for (const part of content) {
+    if (part.type === 'text' && typeof part.text === 'string') n += enc.encode(part.text, [], []).length;
+    else if (part.type === 'image_url') {
+      const detail = (part as openai.ImagePart).image_url?.detail;
+      n += detail === 'low' ? IMAGE_TOKENS_LOW : IMAGE_TOKENS_DEFAULT;
+    }
+  }
+  return n;
+}
+
+export function countMessageTokens(messages: readonly openai.ChatMessage[], model: string): number {
+  const enc = encoderFor(encodingForModel(model));
+  let n = REPLY_PRIMING;
+  for (const m of messages) {
+    n += TOKENS_PER_MESSAGE + enc.encode(m.role, [], []).length + contentTokens(m.content, enc);
+    if (typeof m.name === 'string') n += TOKENS_PER_NAME + enc.encode(m.name, [], []).length;
+    for (const call of m.tool_calls ?? []) {
+      n += enc.encode(call.function.name, [], []).length + enc.encode(call.function.arguments, [], []).length + 3;
+    }
+    if (typeof m.tool_call_id === 'string') n += enc.encode(m.tool_call_id, [], []).length;
+  }
+  return n;
+}
+
+export function countToolTokens(tools: readonly openai.ToolDefinition[] | undefined, model: string): number {
+  if (!tools || tools.length === 0) return 0;
+  const enc = encoderFor(encodingForModel(model));
+  let n = TOOLS_OVERHEAD;
+  for (const t of tools) {
+    n += TOKENS_PER_TOOL + enc.encode(t.function.name, [], []).length;
+    if (t.function.description) n += enc.encode(t.function.description, [], []).length;
+    if (t.function.parameters) n += enc.encode(JSON.stringify(t.function.parameters), [], []).length;
+  }
+  return n;
+}
+
+/** Prompt tokens of a chat request: messages plus tool definitions. */
+export function estimatePromptTokens(req: Pick<openai.ChatCompletionRequest, 'model' | 'messages' | 'tools'>): number {
+  return countMessageTokens(req.messages, req.model) + countToolTokens(req.tools, req.model);
+}
+
+export const DEFAULT_EXPECTED_COMPLETION_TOKENS = 1024;
+
+/**
+ * Completion tokens to reserve: the client's cap (max_completion_tokens, else max_tokens) times n,
+ * else a default, never more than the model's output limit when it is known.
+ */
+export function estimateCompletionTokens(
+  req: Pick<openai.ChatCompletionRequest, 'max_tokens' | 'max_completion_tokens' | 'n'>,
+  opts: { defaultTokens?: number; maxOutputTokens?: number } = {},
+): number {
+  const cap = positive(req.max_completion_tokens) ?? positive(req.max_tokens);
+  let tokens = cap ?? opts.defaultTokens ?? DEFAULT_EXPECTED_COMPLETION_TOKENS;
+  if (opts.maxOutputTokens && opts.maxOutputTokens > 0) tokens = Math.min(tokens, opts.maxOutputTokens);
+  return tokens * (positive(req.n) ?? 1);
+}
+
+function positive(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined;
+}
+
+/** Loads both encoders now (about a second of CPU here) so the first request does not pay for it. */
+export function warmEncoders(): void {
+  encoderFor('o200k_base');
+  encoderFor('cl100k_base');
+}

@@ -1,0 +1,88 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  countTextTokens,
+  countMessageTokens,
+  countToolTokens,
+  encodingForModel,
+  encoderFor,
+  estimatePromptTokens,
+  estimateCompletionTokens,
+  DEFAULT_EXPECTED_COMPLETION_TOKENS,
+} from '../src/domain/tokens.ts';
+
+describe('tokens', () => {
+  test('tokens - picks o200k_base for gpt-4o, gpt-4.1 and o-series, cl100k_base for the rest', () => {
+    assert.equal(encodingForModel('gpt-4o-mini'), 'o200k_base');
+    assert.equal(encodingForModel('openai/gpt-4.1-nano'), 'o200k_base');
+    assert.equal(encodingForModel('o3-mini'), 'o200k_base');
+    assert.equal(encodingForModel('gpt-3.5-turbo'), 'cl100k_base');
+    assert.equal(encodingForModel('anthropic/claude-3-5-sonnet-20241022'), 'cl100k_base');
+  });
+
+  test('tokens - counts plain text like tiktoken and treats special-token text as ordinary text', () => {
+    assert.equal(countTextTokens('hello world', 'gpt-4o'), 2);
+    assert.equal(countTextTokens('', 'gpt-4o'), 0);
+    assert.ok(countTextTokens('<|endoftext|>', 'gpt-4o') > 1);
+  });
+
+  test('tokens - chat messages follow OpenAI per-message accounting (matches the cookbook example)', () => {
+        const messages = [
+      { role: 'system' as const, content: 'You are a helpful assistant.' },
+      { role: 'user' as const, content: 'Hello!' },
+    ];
+    const n = countMessageTokens(messages, 'gpt-4o');
+    // 3 priming + 2×(3 framing + 1 role) + 6 + 2 content tokens
+    assert.equal(n, 3 + 2 * 4 + countTextTokens('You are a helpful assistant.', 'gpt-4o') + countTextTokens('Hello!', 'gpt-4o'));
+    const named = countMessageTokens([{ role: 'user', content: 'Hello!', name: 'bob' }], 'gpt-4o');
+    assert.equal(named, 3 + 4 + 2 + 1 + countTextTokens('bob', 'gpt-4o'));
+  });
+
+  test('tokens - content parts count text and a fixed cost per image', () => {
+    const low = countMessageTokens([{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x', detail: 'low' } }] }], 'gpt-4o');
+    const high = countMessageTokens([{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }], 'gpt-4o');
+    assert.equal(high - low, 765 - 85);
+  });
+
+  test('tokens - tools add their name, description and schema to the prompt', () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const t = countToolTokens(tools, 'gpt-4o');
+    assert.ok(t > 20 && t < 60, `tool tokens ${t}`);
+    const req = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hi' }], tools };
+    assert.equal(estimatePromptTokens(req), countMessageTokens(req.messages, 'gpt-4o') + t);
+    assert.equal(countToolTokens(undefined, 'gpt-4o'), 0);
+  });
+
+  test('tokens - expected completion comes from max_completion_tokens, then max_tokens, then the default, times n', () => {
+    assert.equal(estimateCompletionTokens({ max_completion_tokens: 200, max_tokens: 50 }), 200);
+    assert.equal(estimateCompletionTokens({ max_tokens: 50, n: 2 }), 100);
+    assert.equal(estimateCompletionTokens({}), DEFAULT_EXPECTED_COMPLETION_TOKENS);
+    assert.equal(estimateCompletionTokens({}, { defaultTokens: 300 }), 300);
+    assert.equal(estimateCompletionTokens({ max_tokens: 100_000 }, { maxOutputTokens: 16_384 }), 16_384);
+    assert.equal(estimateCompletionTokens({ max_tokens: -3 }), DEFAULT_EXPECTED_COMPLETION_TOKENS);
+  });
+
+  test('tokens - encoders load once and a 4 KB prompt costs well under a few ms to count', (t) => {
+    let start = performance.now();
+    encoderFor('cl100k_base');
+    const loadMs = performance.now() - start;
+    start = performance.now();
+    assert.equal(encoderFor('o200k_base'), encoderFor('o200k_base'));
+    assert.ok(performance.now() - start < 5);
+    const para = 'The gateway reserves budget before dispatch and settles it afterwards, keyed by request id. ';
+    const prompt = para.repeat(Math.ceil(4096 / para.length)).slice(0, 4096);
+    const messages = [{ role: 'user' as const, content: prompt }];
+    for (let i = 0; i < 20; i++) countMessageTokens(messages, 'gpt-4o'); // warm up
+    const runs = 200;
+    start = performance.now();
+    let tokens = 0;
+    for (let i = 0; i < runs; i++) tokens = countMessageTokens(messages, 'gpt-4o');
+    const perCallMs = (performance.now() - start) / runs;
+    for (let i = 0; i < 20; i++) countMessageTokens(messages, 'claude-3-5-sonnet');
+    start = performance.now();
+    for (let i = 0; i < runs; i++) countMessageTokens(messages, 'claude-3-5-sonnet');
+    const perCallCl100kMs = (performance.now() - start) / runs;
+    t.diagnostic(`cl100k first load ${loadMs.toFixed(1)} ms; 4 KB prompt = ${tokens} tokens; ${perCallMs.toFixed(3)} ms/call (o200k), ${perCallCl100kMs.toFixed(3)} ms/call (cl100k)`);
+    assert.ok(perCallMs < 20, `per call ${perCallMs} ms`);
+  });
+});
