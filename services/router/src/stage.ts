@@ -1,0 +1,254 @@
+// The router stage: answers a request from a provider, with retries, fallbacks and timeouts, and reports it.
+import {
+  GatewayError,
+  baseCompletedEvent,
+  type CompletedEvent,
+  type Logger,
+  type RequestEnvelope,
+  type Stage,
+  type StageContext,
+  type openai,
+} from '@ai-gateway/kit';
+import { AttemptsFailed, CancelledError, runAttempts, sleepWithSignal, type AttemptContext, type Attempted } from './attempts.ts';
+import type { ModelGroups } from './groups.ts';
+import { toGatewayError } from './errors.ts';
+import type { ProviderAdapter, ProviderName, ProviderTarget } from './providers/types.ts';
+import { ProviderError } from './providers/types.ts';
+import type { RouterDeployment, RoutingPolicy, TimeoutSettings } from './routing-types.ts';
+import { emptyTally, relayStream, type StreamTally } from './stream-relay.ts';
+import { ZERO_USAGE, costOf, estimateUsage, usageFromOpenAI, type TokenCounter } from './usage.ts';
+
+export interface RouterStageDeps {
+  groups: ModelGroups;
+  providers: (name: ProviderName) => ProviderAdapter | undefined;
+  policy: RoutingPolicy;
+  logger: Logger;
+  countTokens?: TokenCounter;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface RouterStageOptions {
+  timeouts: TimeoutSettings;
+}
+
+/** Envelope metadata flag set by the cache stage when the answer should be stored. */
+export const CACHE_STORE_FLAG = 'x-gateway-cache-store';
+const UPSTREAM_MS = 'x-gateway-upstream-ms';
+
+export function targetOf(d: RouterDeployment): ProviderTarget {
+  return { provider: d.provider, model: d.providerModel, apiBase: d.apiBase, apiKey: d.apiKey, apiVersion: d.apiVersion, headers: d.headers };
+}
+
+function withDefaults<T extends Record<string, unknown>>(body: T, d: RouterDeployment): T {
+  const keys = Object.keys(d.requestDefaults);
+  if (keys.length === 0) return body;
+  const out: Record<string, unknown> = { ...body };
+  for (const k of keys) if (out[k] === undefined) out[k] = d.requestDefaults[k];
+  return out as T;
+}
+
+export function createRouterStage({ deps, options }: { deps: RouterStageDeps; options: RouterStageOptions }): Stage {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? sleepWithSignal;
+  const { timeouts } = options;
+
+  function adapterFor(d: RouterDeployment): ProviderAdapter {
+    const adapter = deps.providers(d.provider);
+    if (!adapter || !d.supported) {
+      throw new ProviderError('not_found', d.unsupportedReason ?? `provider ${d.provider} is not available`, { status: 503, retriable: false });
+    }
+    return adapter;
+  }
+
+  function headersOf(a: Attempted<unknown>, upstreamMs: number): Record<string, string> {
+    const h: Record<string, string> = {
+      'x-gateway-model-deployment': a.deployment.id,
+      'x-gateway-attempts': String(a.attempts),
+      [UPSTREAM_MS]: String(Math.max(0, Math.round(upstreamMs))),
+    };
+    if (a.fallbacks.length > 0) h['x-gateway-fallback'] = a.group;
+    return h;
+  }
+
+  function finishEvent(env: RequestEnvelope, evt: CompletedEvent, a: Attempted<unknown> | null): CompletedEvent {
+    if (a) {
+      evt.modelGroup = a.group;
+      evt.deploymentId = a.deployment.id;
+      evt.provider = a.deployment.provider;
+      evt.providerModel = a.deployment.providerModel;
+      evt.attempts = a.attempts;
+      evt.fallbacks = a.fallbacks;
+    }
+    evt.finishedAtMs = now();
+    evt.latencyMs = Math.max(0, evt.finishedAtMs - env.receivedAtMs);
+    return evt;
+  }
+
+  function fail(env: RequestEnvelope, ctx: StageContext, err: unknown, streamed: boolean): void {
+    const evt = baseCompletedEvent(env, now());
+    let failure: AttemptsFailed['failure'] | null = null;
+    if (err instanceof AttemptsFailed) failure = err.failure;
+    const cause = failure ? failure.error : err;
+    if (cause instanceof CancelledError) {
+      evt.outcome = 'cancelled';
+      evt.httpStatus = 499;
+      evt.errorCode = 'cancelled';
+    } else {
+      const gw = toGatewayError(cause, deps.logger, env.requestId);
+      evt.httpStatus = gw.status;
+      evt.errorCode = gw.code;
+      ctx.reply.send('error', gw.status, gw.headers, JSON.stringify(gw.toOpenAI()));
+      void streamed;
+    }
+    if (failure) {
+      evt.attempts = failure.attempts;
+      evt.fallbacks = failure.fallbacks;
+      if (failure.deployment) {
+        evt.deploymentId = failure.deployment.id;
+        evt.provider = failure.deployment.provider;
+        evt.modelGroup = failure.deployment.modelGroup;
+      }
+    }
+    ctx.complete(finishEvent(env, evt, null));
+  }
+
+  function attemptContext(ctx: StageContext, stream: boolean): AttemptContext {
+    return { groups: deps.groups, policy: deps.policy, now, sleep, signal: ctx.signal, stream };
+  }
+
+  const totalTimeout = (d: RouterDeployment) => {
+    const ms = d.timeoutMs ?? timeouts.timeoutMs;
+    return { ms, what: `no answer within ${ms} ms` };
+  };
+  const ttftTimeout = (d: RouterDeployment) => {
+    const ms = Math.min(d.streamTimeoutMs ?? timeouts.ttftTimeoutMs, timeouts.ttftTimeoutMs);
+    return { ms, what: `no first token within ${ms} ms` };
+  };
+
+  async function nonStream(env: RequestEnvelope, ctx: StageContext, body: Record<string, unknown>): Promise<void> {
+    const a = await runAttempts(
+      attemptContext(ctx, false),
+      env.model,
+      async (d, guard) => {
+        const adapter = adapterFor(d);
+        const target = targetOf(d);
+        const req = withDefaults(body, d);
+        const opts = { signal: guard.signal };
+        if (env.callType === 'embedding') {
+          if (!adapter.embeddings) throw new ProviderError('bad_request', `${d.provider} does not serve embeddings`, { status: 400 });
+          return adapter.embeddings(req as unknown as openai.EmbeddingRequest, target, opts);
+        }
+        if (env.callType === 'completion') {
+          if (!adapter.completion) throw new ProviderError('bad_request', `${d.provider} does not serve text completions`, { status: 400 });
+          return adapter.completion(req as unknown as openai.CompletionRequest, target, opts);
+        }
+        return adapter.chat(req as unknown as openai.ChatCompletionRequest, target, opts);
+      },
+      totalTimeout,
+    );
+    a.guard.dispose();
+    const upstreamMs = now() - a.startedAt;
+    const result = a.value as openai.ChatCompletion | openai.TextCompletion | openai.EmbeddingResponse;
+    const reported = usageFromOpenAI(result.usage as openai.CompletionUsage | undefined);
+    const usage = reported ?? estimateUsage(env.body, JSON.stringify(result).length / 2, deps.countTokens ?? null, a.deployment.providerModel);
+    const tokens = usage.totalTokens;
+    deps.policy.onSuccess(a.deployment, { latencyMs: upstreamMs, ttftMs: null, tokens }, now());
+    const json = JSON.stringify(result);
+    ctx.reply.send('body', 200, headersOf(a, upstreamMs), json);
+    const evt = baseCompletedEvent(env, now());
+    evt.outcome = 'success';
+    evt.httpStatus = 200;
+    evt.usage = usage;
+    evt.usageEstimated = reported === null;
+    evt.costUsd = costOf(usage, a.deployment);
+    if (env.metadata[CACHE_STORE_FLAG] === '1') evt.response = json;
+    ctx.complete(finishEvent(env, evt, a));
+  }
+
+  async function stream(env: RequestEnvelope, ctx: StageContext, body: openai.ChatCompletionRequest): Promise<void> {
+    const a = await runAttempts(
+      attemptContext(ctx, true),
+      env.model,
+      async (d, guard) => {
+        const adapter = adapterFor(d);
+        const iterable = await adapter.chatStream(withDefaults(body, d), targetOf(d), { signal: guard.signal });
+        const iter = iterable[Symbol.asyncIterator]();
+        const first = await iter.next();
+        if (first.done) throw new ProviderError('malformed', 'provider closed the stream before sending anything', { status: 502 });
+        return { iter, first: first.value, firstAt: now() };
+      },
+      ttftTimeout,
+    );
+    // Committed: from here on nothing is retried elsewhere; tokens may already reach the client.
+    const { iter, first, firstAt } = a.value;
+    const tally: StreamTally = emptyTally();
+    ctx.reply.send('head', 200, headersOf(a, firstAt - a.startedAt), null);
+    const evt = baseCompletedEvent(env, now());
+    let failure: unknown = null;
+    try {
+      await relayStream(first, iter, a.guard, ctx.reply, tally, {
+        includeUsage: body.stream_options?.include_usage === true,
+        assemble: env.metadata[CACHE_STORE_FLAG] === '1',
+        idleTimeoutMs: timeouts.streamIdleTimeoutMs,
+        now,
+      });
+    } catch (err) {
+      failure = err;
+    } finally {
+      a.guard.dispose();
+    }
+    const reported = usageFromOpenAI(tally.usage);
+    const usage =
+      reported ?? (tally.completionChars === 0 && failure ? { ...ZERO_USAGE } : estimateUsage(env.body, tally.completionChars, deps.countTokens ?? null, a.deployment.providerModel, failure ? undefined : tally.completionText));
+    evt.usage = usage;
+    evt.usageEstimated = reported === null;
+    evt.costUsd = costOf(usage, a.deployment);
+    evt.ttftMs = (tally.firstTokenAt ?? firstAt) - env.receivedAtMs;
+    if (failure === null) {
+      ctx.reply.send('end', 200, null, null);
+      deps.policy.onSuccess(a.deployment, { latencyMs: now() - a.startedAt, ttftMs: firstAt - a.startedAt, tokens: usage.totalTokens }, now());
+      evt.outcome = 'success';
+      evt.httpStatus = 200;
+      if (tally.assembled) evt.response = JSON.stringify(tally.assembled);
+    } else if (ctx.signal.aborted) {
+      deps.policy.onAbandon(a.deployment, now());
+      evt.outcome = 'cancelled';
+      evt.httpStatus = 499;
+      evt.errorCode = 'cancelled';
+    } else {
+      const pe = failure instanceof ProviderError ? failure : a.guard.timedOut ? new ProviderError('timeout', a.guard.timedOut, { status: 408 }) : null;
+      if (pe) deps.policy.onFailure(a.deployment, pe, now());
+      else deps.policy.onAbandon(a.deployment, now());
+      const gw = new GatewayError(pe?.kind === 'timeout' ? 'upstream_timeout' : 'stream_interrupted', {
+        params: { detail: `The provider stream failed after ${tally.chunks} chunks: ${pe ? pe.message : 'internal error'}` },
+      });
+      if (!pe) deps.logger.error({ err: failure, requestId: env.requestId }, 'stream relay failed');
+      ctx.reply.send('error', gw.status, null, JSON.stringify(gw.toOpenAI()));
+      evt.httpStatus = gw.status;
+      evt.errorCode = gw.code;
+    }
+    ctx.complete(finishEvent(env, evt, a));
+  }
+
+  return {
+    name: 'router',
+    async handle(env, ctx) {
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(env.body) as Record<string, unknown>;
+      } catch {
+        fail(env, ctx, new GatewayError('invalid_json', { params: { detail: 'envelope body is not JSON' } }), false);
+        return;
+      }
+      try {
+        if (env.stream && env.callType === 'chat') await stream(env, ctx, body as unknown as openai.ChatCompletionRequest);
+        else if (env.stream && env.callType === 'completion') {
+          throw new GatewayError('invalid_request', { params: { detail: 'stream is not supported on /v1/completions by this gateway yet' }, param: 'stream' });
+        } else await nonStream(env, ctx, body);
+      } catch (err) {
+        fail(env, ctx, err, false);
+      }
+    },
+  };
+}
