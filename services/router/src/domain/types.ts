@@ -1,0 +1,53 @@
+// Shared domain vocabulary for routing: what a deployment looks like to the router, strategies, randomness.
+
+/**
+ * The part of a configured deployment the routing domain reads. Structural, so the config
+ * loader's richer Deployment type can be passed in as-is.
+ */
+export interface DeploymentRef {
+  /** Stable id (model_info.id or derived); the key of all live state. */
+  id: string;
+  /** model_name from model_list: the group a request names. */
+  modelGroup: string;
+  /** simple-shuffle weight; null when not configured. */
+  weight: number | null;
+  /** Priority: lower order is preferred; null sorts after every number. */
+  order: number | null;
+  /** Per-minute request limit of this deployment, null when unlimited. */
+  rpm: number | null;
+  /** Per-minute token limit of this deployment, null when unlimited. */
+  tpm: number | null;
+  inputCostPerToken: number | null;
+  outputCostPerToken: number | null;
+}
+
+export const ROUTING_STRATEGIES = [
+  'simple-shuffle',
+  'round-robin',
+  'least-busy',
+  'latency-based-routing',
+  'usage-based-routing',
+  'usage-based-routing-v2',
+  'cost-based-routing',
+] as const;
+
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+export function isRoutingStrategy(value: unknown): value is RoutingStrategy {
+  return typeof value === 'string' && (ROUTING_STRATEGIES as readonly string[]).includes(value);
+}
+
+/** A uniform random number in [0, 1). Injected so tests are deterministic. */
+export type Rand = () => number;
+
+/** Deterministic PRNG (mulberry32) for tests and reproducible simulations. */
+export function seededRand(seed: number): Rand {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
