@@ -1,5 +1,6 @@
 // Public surface of @ai-gateway/kit: contracts, errors, logger, bus, config, pipeline.
 export * from './contracts/types.ts';
+export * from './contracts/index.ts';
 export * from './errors/index.ts';
 export * from './log/logger.ts';
 export * from './bus/port.ts';

@@ -70,7 +70,8 @@ export interface Usage {
 }
 
 export type Outcome = 'success' | 'error' | 'cancelled' | 'blocked';
-export type CacheStatus = 'off' | 'bypass' | 'miss' | 'exact-hit' | 'semantic-hit';
+/** Avro enum symbols allow only [A-Za-z0-9_], hence snake_case. */
+export type CacheStatus = 'off' | 'bypass' | 'miss' | 'exact_hit' | 'semantic_hit';
 
 export interface FallbackStep {
   from: string;
