@@ -56,11 +56,12 @@ pid_of() {
   local svc=$1 comm=$2 file="$RUN_DIR/$1.pid" pid
   [[ -f $file ]] || return 1
   pid=$(<"$file")
-  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm"* ]] || {
+  if [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm"* ]]; then
+    echo "$pid"
+  else
     rm -f "$file"
     return 1
-  }
-  echo "$pid"
+  fi
 }
 
 # require_port_free <port> <what>: fail early when another process holds a port we need.

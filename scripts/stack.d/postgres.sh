@@ -77,7 +77,7 @@ pg_up() {
     pid=$(head -n 1 "$PG_DATA/postmaster.pid")
     if alive "$pid" && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == postgres ]]; then
       echo "$pid" >"$RUN_DIR/postgres.pid"
-      echo "$(sed -n 4p "$PG_DATA/postmaster.pid")" >"$RUN_DIR/postgres.port"
+      sed -n 4p "$PG_DATA/postmaster.pid" >"$RUN_DIR/postgres.port"
       same_port postgres "$PG_PORT"
       say "postgres: adopted running server (pid $pid)"
       return 0
