@@ -1,0 +1,230 @@
+// The one zod schema for gateway.yaml (LiteLLM-compatible): every config type is inferred from it.
+import { z } from 'zod';
+
+/** Accepts 20000, 20_000 and "20000" (YAML 1.2 reads 20_000 as a string). */
+function toNumber(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim().replace(/_/g, '');
+  return /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : value;
+}
+function toBoolean(value: unknown): unknown {
+  if (value === 'true' || value === 'True') return true;
+  if (value === 'false' || value === 'False') return false;
+  return value;
+}
+
+const num = () => z.preprocess(toNumber, z.number());
+const nonNegative = () => z.preprocess(toNumber, z.number().nonnegative());
+const int = () => z.preprocess(toNumber, z.number().int().nonnegative());
+const bool = () => z.preprocess(toBoolean, z.boolean());
+const stringList = z.array(z.string());
+
+export const ROUTING_STRATEGIES = [
+  'simple-shuffle',
+  'round-robin',
+  'least-busy',
+  'latency-based-routing',
+  'usage-based-routing',
+  'usage-based-routing-v2',
+  'cost-based-routing',
+] as const;
+
+export const MODEL_MODES = [
+  'chat',
+  'completion',
+  'embedding',
+  'image_generation',
+  'audio_transcription',
+  'audio_speech',
+  'moderation',
+  'rerank',
+  'responses',
+  'image_edit',
+  'video_generation',
+  'realtime',
+  'batch',
+  'ocr',
+  'search',
+] as const;
+
+export const CACHE_TYPES = ['local', 'qdrant-semantic', 'redis', 'redis-semantic', 's3', 'disk', 'gcs', 'azure-blob'] as const;
+
+/** LiteLLM writes fallbacks as a list of single-key maps; a plain map is accepted too. Output: one map. */
+const fallbackMap = z
+  .union([z.array(z.record(z.string(), stringList)), z.record(z.string(), stringList)])
+  .transform((value): Record<string, string[]> => {
+    const out: Record<string, string[]> = {};
+    for (const entry of Array.isArray(value) ? value : [value]) {
+      for (const [group, targets] of Object.entries(entry)) out[group] = [...(out[group] ?? []), ...targets];
+    }
+    return out;
+  });
+
+export const litellmParamsSchema = z.looseObject({
+  model: z.string().min(1),
+  api_key: z.string().optional(),
+  api_base: z.string().optional(),
+  api_version: z.string().optional(),
+  custom_llm_provider: z.string().optional(),
+  organization: z.string().optional(),
+  rpm: int().optional(),
+  tpm: int().optional(),
+  timeout: nonNegative().optional(),
+  stream_timeout: nonNegative().optional(),
+  max_retries: int().optional(),
+  weight: nonNegative().optional(),
+  order: int().optional(),
+  extra_headers: z.record(z.string(), z.string()).optional(),
+  input_cost_per_token: nonNegative().optional(),
+  output_cost_per_token: nonNegative().optional(),
+  tags: stringList.optional(),
+});
+
+export const modelInfoSchema = z.looseObject({
+  id: z.string().min(1).optional(),
+  mode: z.enum(MODEL_MODES).optional(),
+  base_model: z.string().optional(),
+  input_cost_per_token: nonNegative().optional(),
+  output_cost_per_token: nonNegative().optional(),
+  cache_read_input_token_cost: nonNegative().optional(),
+  max_input_tokens: int().optional(),
+  max_output_tokens: int().optional(),
+  max_tokens: int().optional(),
+});
+
+export const modelEntrySchema = z.strictObject({
+  model_name: z.string().min(1),
+  litellm_params: litellmParamsSchema,
+  model_info: modelInfoSchema.optional(),
+  rpm: int().optional(),
+  tpm: int().optional(),
+});
+
+const modelGroupAlias = z.record(
+  z.string(),
+  z.union([z.string(), z.strictObject({ model: z.string(), hidden: bool().optional() })]),
+);
+
+export const routerSettingsSchema = z.strictObject({
+  routing_strategy: z.enum(ROUTING_STRATEGIES).default('simple-shuffle'),
+  fallbacks: fallbackMap.default(() => ({})),
+  context_window_fallbacks: fallbackMap.default(() => ({})),
+  content_policy_fallbacks: fallbackMap.default(() => ({})),
+  default_fallbacks: stringList.default(() => []),
+  num_retries: int().default(2),
+  retry_after: nonNegative().default(0),
+  timeout: nonNegative().default(600),
+  stream_timeout: nonNegative().optional(),
+  allowed_fails: int().default(3),
+  cooldown_time: nonNegative().default(5),
+  model_group_alias: modelGroupAlias.default(() => ({})),
+  // ours
+  ttft_timeout: nonNegative().optional(),
+  stream_idle_timeout: nonNegative().optional(),
+  retry_budget: z.preprocess(toNumber, z.number().min(0).max(1)).default(0.2),
+  routing_rules: z.array(z.record(z.string(), z.unknown())).default(() => []),
+  context_window_policy: z.enum(['reject', 'fallback', 'truncate']).default('fallback'),
+});
+
+export const cacheParamsSchema = z.strictObject({
+  type: z.enum(CACHE_TYPES).default('local'),
+  ttl: nonNegative().default(3600),
+  namespace: z.string().optional(),
+  similarity_threshold: z.preprocess(toNumber, z.number().min(0).max(1)).default(0.95),
+  qdrant_api_base: z.string().optional(),
+  qdrant_api_key: z.string().optional(),
+  qdrant_collection_name: z.string().optional(),
+  qdrant_quantization_config: z.string().optional(),
+  embedding_model: z.string().optional(),
+  qdrant_semantic_cache_embedding_model: z.string().optional(),
+  redis_semantic_cache_embedding_model: z.string().optional(),
+  supported_call_types: stringList.optional(),
+  mode: z.enum(['default_on', 'default_off']).default('default_on'),
+  max_entries: int().optional(),
+});
+
+const callbackList = z.union([z.string(), z.array(z.unknown())]);
+
+export const litellmSettingsSchema = z.strictObject({
+  cache: bool().default(false),
+  cache_params: cacheParamsSchema.prefault({}),
+  num_retries: int().optional(),
+  request_timeout: nonNegative().optional(),
+  drop_params: bool().default(false),
+  callbacks: callbackList.optional(),
+  success_callback: callbackList.optional(),
+  failure_callback: callbackList.optional(),
+  service_callbacks: callbackList.optional(),
+  /** LiteLLM's legacy guardrails list (single-key maps); kept, not applied. */
+  guardrails: z.array(z.record(z.string(), z.unknown())).optional(),
+  // LiteLLM also accepts these here; they are merged into router_settings when that leaves them unset.
+  fallbacks: fallbackMap.optional(),
+  context_window_fallbacks: fallbackMap.optional(),
+  content_policy_fallbacks: fallbackMap.optional(),
+  default_fallbacks: stringList.optional(),
+});
+
+export const guardrailSchema = z.strictObject({
+  guardrail_name: z.string().min(1),
+  litellm_params: z.looseObject({
+    guardrail: z.string().min(1),
+    mode: z.union([z.string(), stringList]).default('pre_call'),
+    default_on: bool().default(false),
+  }),
+  guardrail_info: z.record(z.string(), z.unknown()).optional(),
+});
+
+const brokerList = z
+  .union([z.string(), stringList])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0));
+
+export const generalSettingsSchema = z.strictObject({
+  master_key: z.string().min(1).optional(),
+  database_url: z.string().optional(),
+  nats_url: z.string().optional(),
+  kafka_brokers: brokerList.default(() => []),
+  qdrant_url: z.string().optional(),
+  qdrant_api_key: z.string().optional(),
+  host: z.string().default('127.0.0.1'),
+  port: z.preprocess(toNumber, z.number().int().min(0).max(65535)).default(4000),
+  log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  max_request_body_bytes: int().default(10 * 1024 * 1024),
+  ingress: z.record(z.string(), z.unknown()).default(() => ({})),
+});
+
+export const virtualKeySchema = z.strictObject({
+  key: z.string().min(1).optional(),
+  key_alias: z.string().optional(),
+  max_budget: nonNegative().optional(),
+  budget_duration: z.string().optional(),
+  rpm_limit: int().optional(),
+  tpm_limit: int().optional(),
+  allowed_models: stringList.optional(),
+  team_id: z.string().optional(),
+  user_id: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).default(() => ({})),
+});
+
+export const configSchema = z.strictObject({
+  model_list: z.array(modelEntrySchema).default(() => []),
+  router_settings: routerSettingsSchema.prefault({}),
+  litellm_settings: litellmSettingsSchema.prefault({}),
+  general_settings: generalSettingsSchema.prefault({}),
+  guardrails: z.array(guardrailSchema).default(() => []),
+  virtual_keys: z.array(virtualKeySchema).default(() => []),
+  environment_variables: z.record(z.string(), z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string())).default(() => ({})),
+});
+
+export type LiteLLMParams = z.output<typeof litellmParamsSchema>;
+export type ModelInfo = z.output<typeof modelInfoSchema>;
+export type ModelEntry = z.output<typeof modelEntrySchema>;
+export type ModelMode = (typeof MODEL_MODES)[number];
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+export type RouterSettings = z.output<typeof routerSettingsSchema>;
+export type CacheParams = z.output<typeof cacheParamsSchema>;
+export type LiteLLMSettings = z.output<typeof litellmSettingsSchema>;
+export type GuardrailConfig = z.output<typeof guardrailSchema>;
+export type GeneralSettings = z.output<typeof generalSettingsSchema>;
+export type VirtualKeyConfig = z.output<typeof virtualKeySchema>;
+/** The validated file, as written (secrets resolved, defaults filled, times in seconds). */
+export type ConfigFile = z.output<typeof configSchema>;
