@@ -114,6 +114,8 @@ kafka_up() {
   local pid
   if pid=$(pid_of kafka java); then
     same_port kafka "$KAFKA_PORT"
+    wait_until kafka kafka_api_ok "$KAFKA_PORT"
+    kafka_topics
     say "kafka: already running (pid $pid) on $HOST:$KAFKA_PORT"
     return 0
   fi

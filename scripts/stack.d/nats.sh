@@ -15,6 +15,7 @@ nats_up() {
   local pid
   if pid=$(pid_of nats nats-server); then
     same_port nats "$NATS_PORT"
+    wait_until nats nats_healthy "$(cat "$RUN_DIR/nats.http_port" 2>/dev/null || echo "$NATS_HTTP_PORT")"
     say "nats: already running (pid $pid) on $HOST:$NATS_PORT"
     return 0
   fi

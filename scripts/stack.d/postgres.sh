@@ -22,13 +22,14 @@ pg_prepare_user() {
     useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$STACK_USER"
   fi
   # Every directory above the data dir must be enterable by that user (e.g. /root/ci-clone/...).
-  local dir=$STACK_DIR
-  while [[ $dir != / ]]; do
-    if ! runuser -u "$STACK_USER" -- test -x "$dir"; then
-      say "chmod o+x $dir (so $STACK_USER can reach $STACK_DIR/pg)"
-      chmod o+x "$dir"
+  # Walk from / down, so each test sees its parents already fixed.
+  local dir=$STACK_DIR dirs=() i
+  while [[ $dir != / ]]; do dirs+=("$dir"); dir=$(dirname "$dir"); done
+  for ((i = ${#dirs[@]} - 1; i >= 0; i--)); do
+    if ! runuser -u "$STACK_USER" -- test -x "${dirs[i]}"; then
+      say "chmod o+x ${dirs[i]} (so $STACK_USER can reach $STACK_DIR/pg)"
+      chmod o+x "${dirs[i]}"
     fi
-    dir=$(dirname "$dir")
   done
   mkdir -p "$STACK_DIR/pg"
   chown "$STACK_USER:" "$STACK_DIR/pg"
@@ -66,6 +67,8 @@ pg_up() {
   local pid
   if pid=$(pid_of postgres postgres); then
     same_port postgres "$PG_PORT"
+    pg_find_bin || die "postgres is running but its binaries are gone"
+    wait_until postgres pg_ready "$PG_PORT"
     say "postgres: already running (pid $pid) on $HOST:$PG_PORT"
     return 0
   fi
