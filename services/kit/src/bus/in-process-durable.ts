@@ -1,0 +1,236 @@
+// In-process durable stream: a bounded message log with JetStream-like durable consumers (at-least-once).
+import type { BusHeaders, DurableConsumer, DurableMessage } from './port.ts';
+import { assertValidSubject, matchTokens } from './subject.ts';
+
+export interface DurableLogOptions {
+  /** Messages kept (limits retention, oldest dropped first); durables created later replay what is kept. */
+  maxMessages: number;
+  /** Window in which a repeated `idempotency-key` header is dropped (JetStream's duplicate window). */
+  duplicateWindowMs: number;
+}
+
+export interface ConsumeOptions {
+  ackWaitMs: number;
+  maxInFlight: number;
+}
+
+export type DurableHandler = (msg: DurableMessage) => Promise<void> | void;
+
+interface StoredMessage {
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: BusHeaders;
+  tokens: string[] | undefined;
+}
+
+interface Pending {
+  deliveries: number;
+  deadline: number;
+}
+
+/** How long a handler that threw waits before its message is offered again. */
+const FAILED_HANDLER_DELAY_MS = 1_000;
+
+export class DurableLog {
+  private log: (StoredMessage | undefined)[] = [];
+  private head = 0;
+  private nextSeq = 1;
+  private readonly seen = new Map<string, number>();
+  private readonly durables = new Map<string, DurableState>();
+
+  constructor(private readonly options: DurableLogOptions) {}
+
+  get firstSeq(): number {
+    return this.nextSeq - (this.log.length - this.head);
+  }
+
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  get(seq: number): StoredMessage | undefined {
+    const i = this.head + seq - this.firstSeq;
+    return seq < this.firstSeq ? undefined : this.log[i];
+  }
+
+  append(subject: string, data: Uint8Array, headers: BusHeaders): void {
+    assertValidSubject(subject, false);
+    if (this.isDuplicate(headers['idempotency-key'])) return;
+    this.log.push({ seq: this.nextSeq++, subject, data, headers, tokens: undefined });
+    if (this.log.length - this.head > this.options.maxMessages) {
+      this.log[this.head++] = undefined;
+      if (this.head >= 1024 && this.head * 2 >= this.log.length) {
+        this.log = this.log.slice(this.head);
+        this.head = 0;
+      }
+    }
+    for (const d of this.durables.values()) d.pump();
+  }
+
+  consume(subject: string, durable: string, handler: DurableHandler, opts: ConsumeOptions): DurableConsumer {
+    assertValidSubject(subject, true);
+    let state = this.durables.get(durable);
+    if (!state) {
+      state = new DurableState(this, subject);
+      this.durables.set(durable, state);
+    } else if (state.filter !== subject) {
+      throw new Error(`durable "${durable}" already consumes "${state.filter}", not "${subject}"`);
+    }
+    return state.join(handler, opts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.durables.values()].map((d) => d.close()));
+  }
+
+  private isDuplicate(key: string | undefined): boolean {
+    if (key === undefined) return false;
+    const now = Date.now();
+    for (const [k, expiry] of this.seen) {
+      if (expiry > now && this.seen.size <= this.options.maxMessages) break;
+      this.seen.delete(k);
+    }
+    if (this.seen.has(key)) return true;
+    this.seen.set(key, now + this.options.duplicateWindowMs);
+    return false;
+  }
+}
+
+class Member {
+  readonly running = new Set<Promise<void>>();
+  constructor(readonly handler: DurableHandler) {}
+}
+
+class DurableState {
+  private readonly filterTokens: string[];
+  private cursor: number;
+  private readonly pending = new Map<number, Pending>();
+  private members: Member[] = [];
+  private turn = 0;
+  private ackWaitMs = 30_000;
+  private maxInFlight = 256;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private earliestDeadline = Infinity;
+
+  constructor(
+    private readonly log: DurableLog,
+    readonly filter: string,
+  ) {
+    this.filterTokens = filter.split('.');
+    this.cursor = log.firstSeq;
+  }
+
+  join(handler: DurableHandler, opts: ConsumeOptions): DurableConsumer {
+    this.ackWaitMs = opts.ackWaitMs;
+    this.maxInFlight = opts.maxInFlight;
+    const member = new Member(handler);
+    this.members = [...this.members, member];
+    queueMicrotask(() => this.pump());
+    return { stop: () => this.leave(member) };
+  }
+
+  async close(): Promise<void> {
+    const members = this.members;
+    await Promise.all(members.map((m) => this.leave(m)));
+  }
+
+  /** Offers due redeliveries, then new messages, while the in-flight limit allows. */
+  pump(): void {
+    if (this.members.length === 0) return;
+    const now = Date.now();
+    if (now >= this.earliestDeadline) this.redeliverDue(now);
+    while (this.pending.size < this.maxInFlight && this.cursor <= this.log.lastSeq) {
+      if (this.cursor < this.log.firstSeq) this.cursor = this.log.firstSeq;
+      const msg = this.log.get(this.cursor++);
+      if (!msg) continue;
+      msg.tokens ??= msg.subject.split('.');
+      if (!matchTokens(this.filterTokens, msg.tokens)) continue;
+      const p: Pending = { deliveries: 0, deadline: 0 };
+      this.pending.set(msg.seq, p);
+      this.deliver(msg, p, now);
+    }
+    this.schedule();
+  }
+
+  private redeliverDue(now: number): void {
+    this.earliestDeadline = Infinity;
+    for (const [seq, p] of this.pending) {
+      if (p.deadline > now) {
+        if (p.deadline < this.earliestDeadline) this.earliestDeadline = p.deadline;
+        continue;
+      }
+      const msg = this.log.get(seq);
+      if (msg) this.deliver(msg, p, now);
+      else this.pending.delete(seq); // dropped by retention before it was acked
+    }
+  }
+
+  private deliver(msg: StoredMessage, p: Pending, now: number): void {
+    const member = this.members[this.turn++ % this.members.length] as Member;
+    p.deliveries += 1;
+    p.deadline = now + this.ackWaitMs;
+    if (p.deadline < this.earliestDeadline) this.earliestDeadline = p.deadline;
+    const delivery = this.delivery(msg, p.deliveries);
+    queueMicrotask(() => this.run(member, delivery));
+  }
+
+  private delivery(msg: StoredMessage, deliveries: number): DurableMessage {
+    const seq = msg.seq;
+    return {
+      subject: msg.subject,
+      data: msg.data,
+      headers: msg.headers,
+      deliveries,
+      ack: () => this.ack(seq),
+      nak: (delayMs?: number) => this.nak(seq, delayMs ?? 0),
+    };
+  }
+
+  private run(member: Member, msg: DurableMessage): void {
+    if (!this.members.includes(member)) return; // stopped before delivery: redelivered after ack wait
+    const running = (async () => {
+      try {
+        await member.handler(msg);
+      } catch {
+        msg.nak(Math.min(this.ackWaitMs, FAILED_HANDLER_DELAY_MS));
+      }
+    })();
+    member.running.add(running);
+    void running.finally(() => member.running.delete(running));
+  }
+
+  private ack(seq: number): void {
+    if (this.pending.delete(seq)) queueMicrotask(() => this.pump());
+  }
+
+  private nak(seq: number, delayMs: number): void {
+    const p = this.pending.get(seq);
+    if (!p) return;
+    p.deadline = Date.now() + Math.max(0, delayMs);
+    if (p.deadline < this.earliestDeadline) this.earliestDeadline = p.deadline;
+    if (delayMs <= 0) queueMicrotask(() => this.pump());
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    const at = this.members.length === 0 ? Infinity : this.earliestDeadline;
+    if (at === this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === Infinity) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  private async leave(member: Member): Promise<void> {
+    this.members = this.members.filter((m) => m !== member);
+    this.schedule();
+    await Promise.allSettled([...member.running]);
+  }
+}

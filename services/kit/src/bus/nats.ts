@@ -1,0 +1,163 @@
+// NATS adapter of the Bus port: core pub/sub and request/reply, JetStream for durable streams.
+import { connect, createInbox, type Msg, type NatsConnection, type NatsError } from 'nats';
+import { MessageQueue } from './message-queue.ts';
+import { JetStreamDurable, type StreamOptions } from './nats-durable.ts';
+import { NatsBusMessage, isNoResponders, publishOptions } from './nats-codec.ts';
+import {
+  BusNoRespondersError,
+  BusTimeoutError,
+  type Bus,
+  type BusHeaders,
+  type BusMessage,
+  type DurableConsumer,
+  type DurableMessage,
+  type Subscription,
+} from './port.ts';
+
+export interface NatsBusOptions {
+  /** One or more `nats://host:port` URLs. */
+  servers: string | string[];
+  /** Connection name shown by the server (service and replica). */
+  name: string;
+  /** JetStream stream for durable messages. Default `GW_EVENTS` on `gw.v1.evt.>`. */
+  stream?: StreamOptions;
+  /** Keep retrying when the server is down at start instead of failing. Default false. */
+  waitOnFirstConnect?: boolean;
+}
+
+export const DEFAULT_STREAM: Readonly<StreamOptions> = Object.freeze({ name: 'GW_EVENTS', subjects: ['gw.v1.evt.>'] });
+
+interface PendingRequest {
+  readonly subject: string;
+  deliver(msg: BusMessage): void;
+  fail(err: unknown): void;
+}
+
+class NatsBus implements Bus {
+  /** One wildcard inbox subscription serves every request (what nats.js calls the mux). */
+  private readonly inbox = createInbox();
+  private readonly pending = new Map<string, PendingRequest>();
+  private requestSeq = 0;
+  private readonly durable: JetStreamDurable;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    stream: StreamOptions,
+  ) {
+    this.durable = new JetStreamDurable(nc, stream);
+    nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? undefined : this.onReply(msg)) });
+  }
+
+  publish(subject: string, data: Uint8Array, headers?: BusHeaders): void {
+    this.nc.publish(subject, data, publishOptions(headers));
+  }
+
+  request(
+    subject: string,
+    data: Uint8Array,
+    opts: { timeoutMs: number; headers?: BusHeaders; signal?: AbortSignal },
+  ): Promise<BusMessage> {
+    const { signal, timeoutMs } = opts;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const token = (++this.requestSeq).toString(36);
+    return new Promise<BusMessage>((resolve, reject) => {
+      const settle = (): void => {
+        this.pending.delete(token);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        settle();
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        settle();
+        reject(new BusTimeoutError(subject, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(token, {
+        subject,
+        deliver: (msg) => {
+          settle();
+          resolve(msg);
+        },
+        fail: (err) => {
+          settle();
+          reject(err);
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        this.nc.publish(subject, data, publishOptions(opts.headers, `${this.inbox}.${token}`));
+      } catch (err) {
+        settle();
+        reject(err);
+      }
+    });
+  }
+
+  subscribe(subject: string, opts?: { queue?: string }): Subscription {
+    let queue: MessageQueue | undefined;
+    const sub = this.nc.subscribe(subject, {
+      queue: opts?.queue || undefined,
+      callback: (err: NatsError | null, msg: Msg) => {
+        if (err) queue?.end();
+        else queue?.push(new NatsBusMessage(msg, this.nc));
+      },
+    });
+    queue = new MessageQueue(() => {
+      if (!sub.isClosed() && !sub.isDraining()) sub.unsubscribe();
+    });
+    const target = queue;
+    void sub.closed.then(() => target.end());
+    return target;
+  }
+
+  publishDurable(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
+    return this.durable.publish(subject, data, headers);
+  }
+
+  consumeDurable(
+    subject: string,
+    durable: string,
+    handler: (msg: DurableMessage) => Promise<void> | void,
+    opts?: { ackWaitMs?: number; maxInFlight?: number },
+  ): Promise<DurableConsumer> {
+    return this.durable.consume(subject, durable, handler, {
+      ackWaitMs: opts?.ackWaitMs ?? 30_000,
+      maxInFlight: opts?.maxInFlight ?? 256,
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.nc.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.durable.close();
+    if (!this.nc.isDraining()) await this.nc.drain();
+    for (const p of [...this.pending.values()]) p.fail(new Error('bus closed'));
+  }
+
+  private onReply(msg: Msg): void {
+    const pending = this.pending.get(msg.subject.slice(this.inbox.length + 1));
+    if (!pending) return; // late reply after timeout or abort
+    if (isNoResponders(msg)) pending.fail(new BusNoRespondersError(pending.subject));
+    else pending.deliver(new NatsBusMessage(msg, this.nc));
+  }
+}
+
+/** Connects to NATS; reconnects forever (jittered 0.5–1 s waits) and buffers publishes meanwhile. */
+export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
+  const nc = await connect({
+    servers: options.servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    reconnectJitter: 500,
+    pingInterval: 20_000,
+    maxPingOut: 3,
+    waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+  });
+  return new NatsBus(nc, options.stream ?? { ...DEFAULT_STREAM, subjects: [...DEFAULT_STREAM.subjects] });
+}
