@@ -3,17 +3,14 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { GatewayError } from '@ai-gateway/kit';
 import type { IngressContext } from './context.ts';
 import { sendError, toGatewayError } from './http/errors.ts';
-import { openAIRenderer, type Renderer } from './http/render.ts';
+import { openAIRenderer } from './http/render.ts';
+import { anthropicRenderer, anthropicToOpenAI } from './http/anthropic.ts';
 import { serveInference, type InferenceRoute } from './routes/inference.ts';
 import { getModel, listModels } from './routes/models.ts';
 
-export interface AnthropicDialect {
-  renderer: Renderer;
-  toOpenAI(body: Record<string, unknown>): Record<string, unknown>;
-}
-
 export interface AppExtensions {
-  anthropic?: AnthropicDialect;
+  /** Serve Anthropic /v1/messages (default true). */
+  anthropic?: boolean;
   /** Extra routers mounted before the 404 handler (admin API, metrics, health). */
   routers?: express.Router[];
 }
@@ -26,9 +23,9 @@ export function createApp(ctx: IngressContext, ext: AppExtensions = {}): Express
   const route = (r: InferenceRoute) => (req: Request, res: Response) => {
     void serveInference(ctx, r, req, res);
   };
-  const chat = route({ callType: 'chat', inboundApi: 'openai', renderer: openAIRenderer });
-  const completion = route({ callType: 'completion', inboundApi: 'openai', renderer: openAIRenderer });
-  const embedding = route({ callType: 'embedding', inboundApi: 'openai', renderer: openAIRenderer });
+  const chat = route({ callType: 'chat', inboundApi: 'openai', renderer: () => openAIRenderer });
+  const completion = route({ callType: 'completion', inboundApi: 'openai', renderer: () => openAIRenderer });
+  const embedding = route({ callType: 'embedding', inboundApi: 'openai', renderer: () => openAIRenderer });
   for (const prefix of ['/v1', '']) {
     app.post(`${prefix}/chat/completions`, chat);
     app.post(`${prefix}/completions`, completion);
@@ -36,9 +33,8 @@ export function createApp(ctx: IngressContext, ext: AppExtensions = {}): Express
     app.get(`${prefix}/models`, (req, res) => void listModels(ctx, req, res));
     app.get(`${prefix}/models/*id`, (req, res) => void getModel(ctx, req, res));
   }
-  if (ext.anthropic) {
-    const { renderer, toOpenAI } = ext.anthropic;
-    app.post('/v1/messages', route({ callType: 'chat', inboundApi: 'anthropic', renderer, toOpenAI }));
+  if (ext.anthropic !== false) {
+    app.post('/v1/messages', route({ callType: 'chat', inboundApi: 'anthropic', renderer: anthropicRenderer, toOpenAI: anthropicToOpenAI }));
   }
   for (const r of ext.routers ?? []) app.use(r);
 

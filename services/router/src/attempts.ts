@@ -157,7 +157,7 @@ export async function runAttempts<T>(
           ax.policy.onAbandon(d, ax.now());
           throw new AttemptsFailed({ error: err, attempts, fallbacks, deployment: d });
         }
-        ax.policy.onFailure(d, err, ax.now());
+        ax.policy.onFailure(d, err, ax.now(), startedAt);
         lastErr = err;
         if (!err.retriable) break;
         const delay = ax.policy.retryDelayMs(d, err, retryIndex++, ax.now());

@@ -32,7 +32,7 @@ export interface RoutingPolicy {
   pick(group: string, deployments: readonly RouterDeployment[], tried: ReadonlySet<string>, stream: boolean, now: number): Pick;
   onStart(d: RouterDeployment, now: number): void;
   onSuccess(d: RouterDeployment, sample: { latencyMs: number; ttftMs: number | null; tokens: number }, now: number): void;
-  onFailure(d: RouterDeployment, err: ProviderError, now: number): void;
+  onFailure(d: RouterDeployment, err: ProviderError, now: number, startedAt: number): void;
   /** Releases in-flight accounting when an attempt ends without success or failure (cancelled). */
   onAbandon(d: RouterDeployment, now: number): void;
   /** Delay before the next retry on this group, or null when no retry is allowed. */

@@ -218,7 +218,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
       evt.errorCode = 'cancelled';
     } else {
       const pe = failure instanceof ProviderError ? failure : a.guard.timedOut ? new ProviderError('timeout', a.guard.timedOut, { status: 408 }) : null;
-      if (pe) deps.policy.onFailure(a.deployment, pe, now());
+      if (pe) deps.policy.onFailure(a.deployment, pe, now(), a.startedAt);
       else deps.policy.onAbandon(a.deployment, now());
       const gw = new GatewayError(pe?.kind === 'timeout' ? 'upstream_timeout' : 'stream_interrupted', {
         params: { detail: `The provider stream failed after ${tally.chunks} chunks: ${pe ? pe.message : 'internal error'}` },

@@ -22,7 +22,8 @@ import type { IngressContext } from '../context.ts';
 export interface InferenceRoute {
   callType: CallType;
   inboundApi: InboundApi;
-  renderer: Renderer;
+  /** Renderer for a request of `model` (Anthropic echoes the requested model). */
+  renderer: (model: string) => Renderer;
   /** Turns the parsed body into an OpenAI request (identity for OpenAI routes). */
   toOpenAI?(body: Record<string, unknown>): Record<string, unknown>;
 }
@@ -89,7 +90,7 @@ export async function serveInference(ctx: IngressContext, route: InferenceRoute,
     dispatchAndRelay(ctx, route, env, res);
   } catch (err) {
     const gwErr = toGatewayError(err, ctx.logger, { requestId });
-    sendError(res, gwErr, route.renderer.dialect, { 'x-request-id': requestId });
+    sendError(res, gwErr, route.inboundApi, { 'x-request-id': requestId });
     if (tenant) reportRejected(ctx, route, requestId, tenant, model, receivedAt, gwErr);
     ctx.logger.info({ requestId, model, status: gwErr.status, code: gwErr.code }, 'request rejected');
   }
@@ -106,7 +107,7 @@ function dispatchAndRelay(ctx: IngressContext, route: InferenceRoute, env: Reque
   const relay = createRelay({
     res,
     stream: env.stream,
-    renderer: route.renderer,
+    renderer: route.renderer(env.model),
     requestId: env.requestId,
     receivedAt: env.receivedAtMs,
     now: ctx.now,

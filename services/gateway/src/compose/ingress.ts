@@ -1,0 +1,79 @@
+// Builds the ingress HTTP server of one process from the validated config.
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { GatewayConfig, Logger, Pipeline, openai } from '@ai-gateway/kit';
+import { createApp, masterKeyAuthenticator, type Authenticator, type ModelCatalog } from '@ai-gateway/ingress';
+import { aliasesFrom } from './router.ts';
+
+export function newIngressId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9_-]/g, '').slice(0, 24) || 'host';
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** /v1/models lists every configured model name (and alias), in config order; wildcards as written. */
+export function buildCatalog(config: GatewayConfig, resolves: (model: string) => boolean): ModelCatalog {
+  const created = Math.floor(Date.now() / 1000);
+  const seen = new Set<string>();
+  const models: openai.ModelObject[] = [];
+  for (const d of config.deployments) {
+    if (seen.has(d.modelGroup)) continue;
+    seen.add(d.modelGroup);
+    models.push({ id: d.modelGroup, object: 'model', created, owned_by: d.provider });
+  }
+  for (const alias of Object.keys(aliasesFrom(config))) {
+    if (!seen.has(alias)) models.push({ id: alias, object: 'model', created, owned_by: 'alias' });
+  }
+  return { list: () => models, resolves };
+}
+
+export interface IngressServerOptions {
+  config: GatewayConfig;
+  pipeline: Pipeline;
+  logger: Logger;
+  ingressId: string;
+  slip: string[];
+  resolves: (model: string) => boolean;
+  auth?: Authenticator;
+}
+
+export function buildIngressServer(o: IngressServerOptions): Server {
+  const gs = o.config.general_settings;
+  const app = createApp({
+    pipeline: o.pipeline,
+    auth: o.auth ?? masterKeyAuthenticator(gs.master_key ?? null),
+    catalog: buildCatalog(o.config, o.resolves),
+    logger: o.logger.child({ service: 'ingress' }),
+    options: {
+      ingressId: o.ingressId,
+      slip: o.slip,
+      maxBodyBytes: gs.max_request_body_bytes,
+      requestTimeoutMs: Math.round(o.config.router_settings.timeout * 1000) + 5_000,
+    },
+    now: Date.now,
+  });
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}
+
+export function listen(server: Server, port: number, host: string): Promise<{ port: number; url: string }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      const actual = typeof addr === 'object' && addr ? addr.port : port;
+      const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      resolve({ port: actual, url: `http://${shownHost}:${actual}` });
+    });
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

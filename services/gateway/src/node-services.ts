@@ -1,0 +1,46 @@
+// Distributed mode building blocks: one ingress or one stage host per process, joined over NATS.
+import { connectNatsBus, createPipeline, jsonPipelineCodec, type Bus, type GatewayConfig, type Logger } from '@ai-gateway/kit';
+import { createModelGroups, type ProviderRegistry } from '@ai-gateway/router';
+import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
+import { aliasesFrom, buildRouter } from './compose/router.ts';
+import { DEFAULT_SLIP } from './embedded.ts';
+
+export interface ServiceHandle {
+  url?: string;
+  port?: number;
+  close(): Promise<void>;
+}
+
+export function natsUrlOf(config: GatewayConfig): string {
+  return config.general_settings.nats_url ?? 'nats://127.0.0.1:4222';
+}
+
+export async function connectBus(config: GatewayConfig, name: string): Promise<Bus> {
+  return connectNatsBus({ servers: natsUrlOf(config), name });
+}
+
+export async function startRouterService(o: { config: GatewayConfig; logger: Logger; bus: Bus; providers?: ProviderRegistry }): Promise<ServiceHandle> {
+  const router = buildRouter({ config: o.config, logger: o.logger, ...(o.providers ? { providers: o.providers } : {}) });
+  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [router.stage] }, { distributed: true });
+  pipeline.serveStages();
+  await o.bus.flush();
+  return { close: () => pipeline.close() };
+}
+
+export async function startIngressService(o: { config: GatewayConfig; logger: Logger; bus: Bus; port?: number; host?: string }): Promise<ServiceHandle> {
+  const groups = createModelGroups(o.config.deployments, aliasesFrom(o.config));
+  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [] }, { distributed: true });
+  const ingressId = newIngressId();
+  pipeline.listenReplies(ingressId);
+  await o.bus.flush();
+  const server = buildIngressServer({ config: o.config, pipeline, logger: o.logger, ingressId, slip: DEFAULT_SLIP, resolves: (m) => groups.has(m) });
+  const { port, url } = await listen(server, o.port ?? o.config.general_settings.port, o.host ?? o.config.general_settings.host);
+  return {
+    url,
+    port,
+    async close() {
+      await closeServer(server);
+      await pipeline.close();
+    },
+  };
+}
