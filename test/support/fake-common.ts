@@ -183,14 +183,15 @@ export async function startFakeServer(dialect: FakeDialect, opts: FakeServerOpti
     const events = dialect.streamEvents(route, b, body);
     for (let i = 0; i < events.length; i++) {
       if (res.destroyed) return;
-      if (b.killAfter === i) { res.socket?.destroy(); return; }
+      // Data written before the kill must reach the client first: destroy only after it is flushed.
+      if (b.killAfter === i) { await flushed(res); res.socket?.destroy(); return; }
       if (b.hangAfter === i) return;
       if (b.malformedAfter === i) { res.end(dialect.malformedEvent); return; }
       if (b.errorAfter === i) { res.end(dialect.streamErrorEvent('fake mid-stream failure')); return; }
       if (i > 0 && b.chunkDelayMs) await sleep(b.chunkDelayMs);
       res.write(events[i]);
     }
-    if (b.killAfter !== undefined && b.killAfter >= events.length) { res.socket?.destroy(); return; }
+    if (b.killAfter !== undefined && b.killAfter >= events.length) { await flushed(res); res.socket?.destroy(); return; }
     if (b.hangAfter !== undefined && b.hangAfter >= events.length) return;
     res.end(dialect.streamTerminator ?? undefined);
   }
@@ -231,6 +232,10 @@ export async function startFakeServer(dialect: FakeDialect, opts: FakeServerOpti
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+function flushed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => res.write('', () => resolve()));
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
