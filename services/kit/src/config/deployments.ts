@@ -1,7 +1,7 @@
 // Normalises model_list entries into Deployments (provider, endpoint, limits, prices) and resolves wildcards.
 import { createHash } from 'node:crypto';
 import type { Env } from './env.ts';
-import { formatPath, isSecretKey, type ConfigWarning } from './problems.ts';
+import { formatPath, isRecord, isSecretKey, type ConfigWarning } from './problems.ts';
 import { resolveProvider, type ProviderKind } from './providers.ts';
 import type { ConfigFile, LiteLLMParams, ModelEntry, ModelMode } from './schema.ts';
 
@@ -59,6 +59,8 @@ export interface DeploymentContext {
   /** YAML path → env var that path referenced but was unset. */
   unset: ReadonlyMap<string, string>;
   warn: (w: ConfigWarning) => void;
+  /** model_list as written (before env resolution), so ids do not change with the environment. */
+  rawModelList?: readonly unknown[];
 }
 
 const seconds = (s: number): number => Math.round(s * 1000);
@@ -90,6 +92,11 @@ function requestDefaultsOf(params: LiteLLMParams): Record<string, unknown> {
   return out;
 }
 
+function rawParams(rawEntry: unknown): LiteLLMParams | undefined {
+  const params = isRecord(rawEntry) ? rawEntry.litellm_params : undefined;
+  return isRecord(params) && typeof params.model === 'string' ? (params as LiteLLMParams) : undefined;
+}
+
 function buildOne(entry: ModelEntry, index: number, file: ConfigFile, ctx: DeploymentContext): Deployment {
   const lp = entry.litellm_params;
   const info = entry.model_info ?? {};
@@ -108,7 +115,7 @@ function buildOne(entry: ModelEntry, index: number, file: ConfigFile, ctx: Deplo
   const wildcard = entry.model_name.includes('*') || lp.model.includes('*');
   const cached = info.cache_read_input_token_cost;
   return {
-    id: info.id ?? deploymentHash(entry.model_name, lp),
+    id: info.id ?? deploymentHash(entry.model_name, rawParams(ctx.rawModelList?.[index]) ?? lp),
     modelGroup: entry.model_name,
     provider: resolved.provider,
     providerPrefix: resolved.prefix,
@@ -148,15 +155,15 @@ export function buildDeployments(file: ConfigFile, ctx: DeploymentContext): Depl
     const count = (seen.get(d.id) ?? 0) + 1;
     seen.set(d.id, count);
     if (count > 1) {
-      ctx.warn({ code: 'duplicate_id', path: at, message: `deployment id "${d.id}" is used more than once; this one becomes "${d.id}-${count}"` });
+      ctx.warn({ code: 'duplicate_id', path: at, message: `${at}: deployment id "${d.id}" is used more than once; this one becomes "${d.id}-${count}"` });
       d.id = `${d.id}-${count}`;
     }
     if (!d.supported) {
-      const credential = d.unsupportedReason?.endsWith(' not set') ?? false;
+      const credential = d.unsupportedReason?.includes(' not set') ?? false;
       ctx.warn({
         code: credential ? 'credential_missing' : 'unsupported_provider',
         path: at,
-        message: `deployment "${d.modelGroup}" (${d.litellmModel}) is disabled: ${d.unsupportedReason}`,
+        message: `${at}: deployment "${d.modelGroup}" (${d.litellmModel}) is disabled: ${d.unsupportedReason}`,
       });
     }
     return d;

@@ -6,7 +6,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 const ENV_REF = /^\s*os\.environ\/([A-Za-z_][A-Za-z0-9_]*)\s*$/;
 
 export interface EnvResolution {
-  /** A copy of the tree with references replaced (unset ones removed). */
+  /** A copy of the tree with references replaced (unset ones become undefined). */
   tree: unknown;
   /** YAML path → name of the unset variable it referenced. */
   unset: Map<string, string>;
@@ -37,8 +37,8 @@ export function resolveEnvRefs(tree: unknown, env: Env): EnvResolution {
     if (isRecord(node)) {
       const out: Record<string, unknown> = {};
       for (const [key, child] of Object.entries(node)) {
-        const resolved = visit(child, [...path, key]);
-        if (resolved !== undefined) out[key] = resolved;
+        // Unset refs stay as present-but-undefined keys so unknown-key checks still see them.
+        out[key] = visit(child, [...path, key]);
       }
       return out;
     }

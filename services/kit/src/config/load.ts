@@ -185,12 +185,15 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   mergeLegacyRouterSettings(root);
 
   const file = validate(root, source, { unset, fromEnv }, warnings);
+  const warned = new Set(warnings.map((w) => w.path));
   for (const [path, name] of unset) {
+    if (warned.has(path)) continue; // already reported as an unknown or unimplemented key
     if (/^model_list\[\d+\]\.litellm_params\.api_key$/.test(path)) continue; // reported with its deployment
     warnings.push({ code: 'env_unset', path, message: `${path}: environment variable ${name} is not set; the setting is treated as absent` });
   }
   featureWarnings(file, warnings);
-  const deployments = buildDeployments(file, { env, unset, warn: (w) => warnings.push(w) });
+  const rawModelList = Array.isArray(raw.model_list) ? raw.model_list : undefined;
+  const deployments = buildDeployments(file, { env, unset, warn: (w) => warnings.push(w), rawModelList });
   const providerEnv: Record<string, string> = {};
   for (const name of providerEnvVars()) {
     const value = env[name];

@@ -61,9 +61,10 @@ export function looksLikeSecret(value: unknown): boolean {
 /** Renders a value for an error message; secrets show only their kind and length. */
 export function describeValue(value: unknown, opts: { secret?: boolean } = {}): string {
   if (value === undefined) return 'nothing';
-  if (opts.secret || looksLikeSecret(value)) {
-    const len = typeof value === 'string' ? value.length : String(value).length;
-    return `<masked ${typeof value}, ${len} chars>`;
+  if (opts.secret || looksLikeSecret(value) || (Array.isArray(value) && value.some(looksLikeSecret))) {
+    if (Array.isArray(value)) return `<masked list, ${value.length} items>`;
+    if (value !== null && typeof value === 'object') return '<masked map>';
+    return `<masked ${typeof value}, ${String(value).length} chars>`;
   }
   if (value === null) return 'null';
   if (Array.isArray(value)) return `a list (${value.length} items)`;
