@@ -78,6 +78,15 @@ export const litellmParamsSchema = z.looseObject({
   input_cost_per_token: nonNegative().optional(),
   output_cost_per_token: nonNegative().optional(),
   tags: stringList.optional(),
+  // Common request defaults, typed so that 1_024 and "0.2" are read as numbers.
+  max_tokens: int().optional(),
+  max_completion_tokens: int().optional(),
+  temperature: num().optional(),
+  top_p: num().optional(),
+  n: int().optional(),
+  presence_penalty: num().optional(),
+  frequency_penalty: num().optional(),
+  seed: num().optional(),
 });
 
 export const modelInfoSchema = z.looseObject({
