@@ -1,5 +1,5 @@
 // Distributed mode building blocks: one ingress or one stage host per process, joined over NATS.
-import { connectNatsBus, createPipeline, jsonPipelineCodec, type Bus, type GatewayConfig, type Logger } from '@ai-gateway/kit';
+import { connectNatsBus, createPipeline, jsonPipelineCodec, subjectsFor, type Bus, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
 import { createModelGroups, type ProviderRegistry } from '@ai-gateway/router';
 import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
 import { aliasesFrom, buildRouter } from './compose/router.ts';
@@ -15,21 +15,27 @@ export function natsUrlOf(config: GatewayConfig): string {
   return config.general_settings.nats_url ?? 'nats://127.0.0.1:4222';
 }
 
-export async function connectBus(config: GatewayConfig, name: string): Promise<Bus> {
-  return connectNatsBus({ servers: natsUrlOf(config), name });
+/** Bus namespace: lets several gateways (or test runs) share one NATS. Env GATEWAY_BUS_NAMESPACE. */
+export function subjectsFromEnv(env: NodeJS.ProcessEnv = process.env): Subjects {
+  return subjectsFor(env['GATEWAY_BUS_NAMESPACE'] ?? '');
 }
 
-export async function startRouterService(o: { config: GatewayConfig; logger: Logger; bus: Bus; providers?: ProviderRegistry }): Promise<ServiceHandle> {
+export async function connectBus(config: GatewayConfig, name: string, subjects: Subjects = subjectsFromEnv()): Promise<Bus> {
+  const streamName = `GW_EVENTS${subjects.prefix === 'gw.v1' ? '' : `_${subjects.prefix.split('.')[0]}`}`;
+  return connectNatsBus({ servers: natsUrlOf(config), name, stream: { name: streamName, subjects: [subjects.events] } });
+}
+
+export async function startRouterService(o: { config: GatewayConfig; logger: Logger; bus: Bus; providers?: ProviderRegistry; subjects?: Subjects }): Promise<ServiceHandle> {
   const router = buildRouter({ config: o.config, logger: o.logger, ...(o.providers ? { providers: o.providers } : {}) });
-  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [router.stage] }, { distributed: true });
+  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [router.stage] }, { distributed: true, subjects: o.subjects ?? subjectsFromEnv() });
   pipeline.serveStages();
   await o.bus.flush();
   return { close: () => pipeline.close() };
 }
 
-export async function startIngressService(o: { config: GatewayConfig; logger: Logger; bus: Bus; port?: number; host?: string }): Promise<ServiceHandle> {
+export async function startIngressService(o: { config: GatewayConfig; logger: Logger; bus: Bus; port?: number; host?: string; subjects?: Subjects }): Promise<ServiceHandle> {
   const groups = createModelGroups(o.config.deployments, aliasesFrom(o.config));
-  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [] }, { distributed: true });
+  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [] }, { distributed: true, subjects: o.subjects ?? subjectsFromEnv() });
   const ingressId = newIngressId();
   pipeline.listenReplies(ingressId);
   await o.bus.flush();

@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.ts';
 import type { PipelineCodec } from './codec.ts';
 import { baseCompletedEvent } from './completed.ts';
 import type { ReplySink, ReplyWriter, Stage, StageContext } from './stage.ts';
-import { CANCEL_WILDCARD, COMPLETED_SUBJECT, cancelSubject, replyWildcard, stageSubject } from './subjects.ts';
+import { DEFAULT_SUBJECTS, type Subjects } from './subjects.ts';
 
 export interface PipelineDeps {
   bus: Bus;
@@ -22,6 +22,7 @@ export interface PipelineOptions {
   /** True when some stages or ingresses live in other processes (distributed mode). */
   distributed: boolean;
   clock?: () => number;
+  subjects?: Subjects;
 }
 
 export interface Pipeline {
@@ -38,6 +39,7 @@ export interface Pipeline {
   /** Distributed mode: receive reply chunks for this ingress over the bus. */
   listenReplies(ingressId: string): void;
   inFlight(): number;
+  readonly subjects: Subjects;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ const RECENT_CANCELS = 10_000;
 export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pipeline {
   const { bus, codec, logger } = deps;
   const now = options.clock ?? Date.now;
+  const subjects = options.subjects ?? DEFAULT_SUBJECTS;
   const local = new Map<string, Stage>(deps.stages.map((s) => [s.name, s]));
   const sinks = new Map<string, ReplySink>();
   const inflight = new Map<string, InFlight>();
@@ -80,7 +83,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
   }
 
   function complete(evt: CompletedEvent): void {
-    bus.publishDurable(COMPLETED_SUBJECT, codec.encodeCompleted(evt), { 'idempotency-key': evt.requestId }).catch((err: unknown) => {
+    bus.publishDurable(subjects.completed, codec.encodeCompleted(evt), { 'idempotency-key': evt.requestId }).catch((err: unknown) => {
       logger.error({ err, requestId: evt.requestId }, 'failed to publish completed event');
     });
   }
@@ -156,7 +159,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     const forwarded: RequestEnvelope = { ...env, slip: rest };
     const stage = local.get(next);
     if (stage) runLocal(stage, forwarded);
-    else if (options.distributed) bus.publish(stageSubject(next), codec.encodeEnvelope(forwarded));
+    else if (options.distributed) bus.publish(subjects.stage(next), codec.encodeEnvelope(forwarded));
     else {
       const err = new GatewayError('service_unavailable', { params: { detail: `Stage ${next} is not running` } });
       writerFor(env).send('error', err.status, null, JSON.stringify(err.toOpenAI()));
@@ -185,15 +188,15 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     cancel(requestId) {
       rememberCancel(requestId);
       inflight.get(requestId)?.controller.abort();
-      if (options.distributed) bus.publish(cancelSubject(requestId), new Uint8Array(0));
+      if (options.distributed) bus.publish(subjects.cancel(requestId), new Uint8Array(0));
     },
     serveStages() {
       for (const stage of local.values()) {
-        const sub = bus.subscribe(stageSubject(stage.name), { queue: stage.name });
+        const sub = bus.subscribe(subjects.stage(stage.name), { queue: stage.name });
         subscriptions.push(sub);
         void pump(sub, (data) => runLocal(stage, codec.decodeEnvelope(data)));
       }
-      const cancels = bus.subscribe(CANCEL_WILDCARD);
+      const cancels = bus.subscribe(subjects.cancelWildcard);
       subscriptions.push(cancels);
       void pump(cancels, (_data, subject) => {
         const id = subject.slice(subject.lastIndexOf('.') + 1);
@@ -202,7 +205,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
       });
     },
     listenReplies(ingressId) {
-      const sub = bus.subscribe(replyWildcard(ingressId));
+      const sub = bus.subscribe(subjects.replyWildcard(ingressId));
       subscriptions.push(sub);
       void pump(sub, (data, subject) => {
         const sink = sinks.get(subject);
@@ -210,6 +213,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
       });
     },
     inFlight: () => inflight.size,
+    subjects,
     async close() {
       for (const sub of subscriptions) sub.unsubscribe();
       subscriptions.length = 0;

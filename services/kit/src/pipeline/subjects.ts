@@ -1,26 +1,37 @@
-// Versioned bus subjects: the names every service agrees on.
+// Versioned bus subjects: the names every service agrees on. A namespace lets several gateways share one NATS.
 
-export const SUBJECT_PREFIX = 'gw.v1';
-export const COMPLETED_SUBJECT = `${SUBJECT_PREFIX}.evt.completed`;
-export const KEYS_SUBJECT = `${SUBJECT_PREFIX}.evt.keys`;
-
-export function stageSubject(stage: string): string {
-  return `${SUBJECT_PREFIX}.req.${stage}`;
+export interface Subjects {
+  readonly prefix: string;
+  readonly completed: string;
+  readonly keys: string;
+  readonly cancelWildcard: string;
+  /** Durable stream subjects (JetStream) for this namespace. */
+  readonly events: string;
+  stage(stage: string): string;
+  reply(ingressId: string, requestId: string): string;
+  replyWildcard(ingressId: string): string;
+  cancel(requestId: string): string;
 }
 
-export function replySubject(ingressId: string, requestId: string): string {
-  return `${SUBJECT_PREFIX}.reply.${ingressId}.${requestId}`;
+export function subjectsFor(namespace = ''): Subjects {
+  if (namespace && !/^[A-Za-z0-9_-]+$/.test(namespace)) throw new Error(`invalid bus namespace "${namespace}"`);
+  const prefix = namespace ? `${namespace}.gw.v1` : 'gw.v1';
+  return {
+    prefix,
+    completed: `${prefix}.evt.completed`,
+    keys: `${prefix}.evt.keys`,
+    cancelWildcard: `${prefix}.cancel.*`,
+    events: `${prefix}.evt.>`,
+    stage: (stage) => `${prefix}.req.${stage}`,
+    reply: (ingressId, requestId) => `${prefix}.reply.${ingressId}.${requestId}`,
+    replyWildcard: (ingressId) => `${prefix}.reply.${ingressId}.*`,
+    cancel: (requestId) => `${prefix}.cancel.${requestId}`,
+  };
 }
 
-export function replyWildcard(ingressId: string): string {
-  return `${SUBJECT_PREFIX}.reply.${ingressId}.*`;
-}
-
-export function cancelSubject(requestId: string): string {
-  return `${SUBJECT_PREFIX}.cancel.${requestId}`;
-}
-
-export const CANCEL_WILDCARD = `${SUBJECT_PREFIX}.cancel.*`;
+export const DEFAULT_SUBJECTS: Subjects = subjectsFor();
+export const COMPLETED_SUBJECT = DEFAULT_SUBJECTS.completed;
+export const KEYS_SUBJECT = DEFAULT_SUBJECTS.keys;
 
 /** Request ids travel inside subjects, so they must be one safe token. */
 export function isSafeToken(id: string): boolean {

@@ -5,6 +5,7 @@ import { createOpenAIAdapter } from './openai/index.ts';
 import { createAzureAdapter } from './azure/index.ts';
 import { createGeminiAdapter } from './gemini/index.ts';
 import { createDemoAdapter, type DemoAdapterOptions } from './demo/index.ts';
+import { createAnthropicAdapter } from './anthropic/index.ts';
 
 export type ProviderRegistry = (name: ProviderName) => ProviderAdapter | undefined;
 
@@ -23,6 +24,7 @@ export function builtInAdapters({ http, demo }: { http: ProviderHttp; demo?: Dem
     'openai-compatible': createOpenAIAdapter({ deps: { http }, options: { name: 'openai-compatible' } }),
     azure: createAzureAdapter({ deps: { http } }),
     gemini: createGeminiAdapter({ deps: { http } }),
+    anthropic: createAnthropicAdapter({ deps: { http } }),
     demo: createDemoAdapter({ options: demo ?? {} }),
   };
 }
