@@ -37,6 +37,14 @@ export type PlanStep<D extends DeploymentRef> =
       isFallback: boolean;
     }
   | {
+      /**
+       * Nothing in the group can take the retry yet, but its cooldown ends within maxRetryAfterMs and
+       * no fallback is left: wait `delayMs`, then call `resume`.
+       */
+      kind: 'wait';
+      delayMs: number;
+    }
+  | {
       kind: 'give-up';
       /** RetriesExhaustedError (cause = last error) when something was tried; null when nothing could be. */
       error: RetriesExhaustedError | null;
@@ -65,6 +73,7 @@ export class AttemptPlan<D extends DeploymentRef> {
   private group: string;
   private retriesInGroup = 0;
   private fallbacksUsed = 0;
+  private lastError: unknown = null;
 
   constructor({ deps, options }: { deps: PlannerDeps<D>; options: PlannerOptions }, modelGroup: string) {
     this.deps = deps;
@@ -94,12 +103,33 @@ export class AttemptPlan<D extends DeploymentRef> {
       message: err instanceof Error ? err.message : String(err),
     });
     this.deps.breakers.recordError(last.deployment.id, err, now, last.admission);
+    this.lastError = err;
     if (!(err instanceof ProviderError)) return this.giveUp(err, 'failed', null);
 
     const retry = this.tryRetry(err, last, now);
     if (retry) return retry;
     for (const g of fallbackGroups(this.group, err.kind, this.options.fallbacks, this.visited).reverse()) this.pending.unshift(g);
+    if (this.pending.every((g) => this.visited.has(g))) {
+      const wait = this.tryWait(err, last, now);
+      if (wait) return wait;
+    }
     return this.nextGroup(err, now, true);
+  }
+
+  /** After a `wait` step: picks again in the same group (the cooled deployment now takes the probe). */
+  resume(now: number): PlanStep<D> {
+    return this.pick(this.group, now, true, this.fallbacksUsed > 0) ?? this.nextGroup(this.lastError, now, true);
+  }
+
+  private tryWait(err: ProviderError, last: Attempt<D>, now: number): PlanStep<D> | null {
+    const cfg = this.options.retry;
+    if (!shouldRetry(err, this.retriesInGroup, cfg)) return null;
+    let remaining = Number.POSITIVE_INFINITY;
+    for (const d of this.deps.deploymentsOf(this.group)) remaining = Math.min(remaining, this.deps.breakers.cooldownRemainingMs(d.id, now));
+    if (remaining <= 0 || remaining > cfg.maxRetryAfterMs) return null;
+    if (!this.deps.budgets.for(last.deployment.id).tryAcquire(now)) return null;
+    this.retriesInGroup++;
+    return { kind: 'wait', delayMs: remaining };
   }
 
   private tryRetry(err: ProviderError, last: Attempt<D>, now: number): PlanStep<D> | null {
