@@ -96,6 +96,7 @@ function jsonRecordCodec<N extends ContractName>(name: N): RecordCodec<ContractT
     fingerprint,
     encode: (value) => utf8Encoder.encode(JSON.stringify(value)),
     decode(bytes, writer) {
+      const old = writer === undefined || writer === fingerprint ? undefined : writerType(name, writer);
       let value: unknown;
       try {
         value = JSON.parse(utf8Decoder.decode(bytes));
@@ -103,9 +104,8 @@ function jsonRecordCodec<N extends ContractName>(name: N): RecordCodec<ContractT
         throw contractError(name, 'decode', err);
       }
       if (value === null || typeof value !== 'object') throw contractError(name, 'decode', new Error('not a JSON object'));
-      if (writer === undefined || writer === fingerprint) return value as ContractTypes[N];
+      if (!old) return value as ContractTypes[N];
       // Rare (rolling deploys): let Avro's resolution rules fill the fields the older writer lacked.
-      const old = writerType(name, writer);
       try {
         return type.fromBuffer(old.toBuffer(value), type.createResolver(old)) as ContractTypes[N];
       } catch (err) {
