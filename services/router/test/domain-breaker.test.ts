@@ -164,4 +164,13 @@ describe('breaker - BreakerBoard', () => {
     assert.equal(board.isAvailable('d1', 19_999), false);
     assert.equal(board.isAvailable('d1', 20_000), true);
   });
+
+  test('admissionOf tells the probe from a request admitted before the breaker opened', () => {
+    const board = new BreakerBoard({ options: cfg });
+    board.record('d1', { type: 'failure', openNow: true }, 1_000);
+    assert.equal(board.acquireProbe('d1', 6_000), true);
+    assert.equal(board.admissionOf('d1', 6_000, 6_500), 'probe');
+    assert.equal(board.admissionOf('d1', 900, 6_500), 'normal');
+    assert.equal(board.admissionOf('d2', 6_000, 6_500), 'normal');
+  });
 });

@@ -142,6 +142,16 @@ export class BreakerBoard {
     return this.acquireProbe(id, now) ? 'probe' : null;
   }
 
+  /**
+   * Which admission a request that started at `startedAt` had, for callers that did not keep the
+   * value `admit` returned: while the probe is in flight nobody else is admitted, so a request that
+   * started at or after the probe did is the probe; anything older was admitted while closed.
+   */
+  admissionOf(id: string, startedAt: number, now: number): Admission {
+    const s = this.state(id, now);
+    return s.kind === 'half-open' && s.probeStartedAt !== null && startedAt >= s.probeStartedAt ? 'probe' : 'normal';
+  }
+
   record(id: string, event: BreakerEvent, now: number): BreakerState {
     const next = nextState(this.states.get(id) ?? closed(), event, now, this.config);
     if (next.kind === 'closed' && next.failures.length === 0) this.states.delete(id);
