@@ -10,3 +10,4 @@ export type { StreamOptions as BusStreamOptions } from './bus/nats-durable.ts';
 export * as openai from './dialects/openai.ts';
 export * from './pipeline/index.ts';
 export * as anthropic from './dialects/anthropic.ts';
+export * from './config/index.ts';
