@@ -89,11 +89,16 @@ export function splitContent(text: string, n: number): string[] {
   return out.length > 0 ? out : [''];
 }
 
-/** The model name can select a behaviour too, for callers that only control config: fake-hang, fake-error-429, fake-slow-300. */
-function behaviourFromModel(model: string): FakeBehaviour | null {
+/**
+ * The model name can select a behaviour too, for callers that only control config:
+ * `fake-hang`, `fake-error-429`, `fake-slow-300` (300 ms before the first byte).
+ */
+function behaviourFromModel(model: string, stream: boolean): FakeBehaviour | null {
   if (model.includes('fake-hang')) return { type: 'hang' };
   const err = /fake-error-(\d{3})/.exec(model);
   if (err) return { type: 'error', status: Number(err[1]) };
+  const slow = /fake-slow-(\d+)/.exec(model);
+  if (slow) return { type: stream ? 'stream' : 'reply', delayMs: Number(slow[1]) };
   return null;
 }
 
@@ -111,7 +116,7 @@ export async function startFakeServer(dialect: FakeDialect, opts: FakeServerOpti
   const cache = new Map<string, Buffer | Buffer[]>();
   const sockets = new Set<Socket>();
 
-  const server = createServer((req, res) => {
+  const server = createServer({ noDelay: true, keepAlive: true }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -150,7 +155,7 @@ export async function startFakeServer(dialect: FakeDialect, opts: FakeServerOpti
       abortedResolve(rec.abortedAt);
     });
     if (!route) return json(res, 404, dialect.errorBody(404, `no route for ${req.method} ${u.pathname}`, 'not_found'));
-    const scripted = queue.shift() ?? behaviourFromHeader(req) ?? behaviourFromModel(route.model) ?? opts.defaultBehaviour ?? null;
+    const scripted = queue.shift() ?? behaviourFromHeader(req) ?? behaviourFromModel(route.model, route.stream) ?? opts.defaultBehaviour ?? null;
     rec.behaviour = scripted?.type ?? 'default';
     const b: FakeBehaviour = scripted ?? (route.stream ? { type: 'stream' } : { type: 'reply' });
     await perform(res, route, b, body);

@@ -82,6 +82,13 @@ describe('gemini - translation', () => {
     assert.deepEqual(g.contents[2], { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temp: 18 } } }, { functionResponse: { name: 'get_time', response: { content: '09:00' } } }] });
   });
 
+  test('gemini - reasoning_effort → thinkingConfig, safety_settings pass through', () => {
+    const safety = [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_ONLY_HIGH' }];
+    const g = toGeminiRequest(req({ reasoning_effort: 'low', safety_settings: safety }));
+    assert.deepEqual(g.generationConfig, { thinkingConfig: { thinkingBudget: 1024 } });
+    assert.deepEqual(g.safetySettings, safety);
+  });
+
   test('gemini - json_schema response_format → responseSchema', () => {
     const g = toGeminiRequest(req({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', additionalProperties: false, properties: { a: { type: 'string' } } } } } }));
     assert.deepEqual(g.generationConfig, { responseMimeType: 'application/json', responseSchema: { type: 'object', properties: { a: { type: 'string' } } } });

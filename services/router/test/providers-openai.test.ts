@@ -175,6 +175,19 @@ describe('openai - adapter against the fake', () => {
     await assert.rejects(collect(await adapter.chatStream(req({ stream: true }), target(fake.url), opts())), (e) => e instanceof ProviderError && e.kind === 'server');
   });
 
+  test('openai - a 200 stream that ends with no chunk at all is malformed', async () => {
+    await using fake = await startFakeOpenAI();
+    fake.script({ type: 'raw', status: 200, contentType: 'text/event-stream', body: ': keep-alive\n\n' });
+    await assert.rejects(collect(await adapter.chatStream(req({ stream: true }), target(fake.url), opts())), (e) => e instanceof ProviderError && e.kind === 'malformed');
+  });
+
+  test('openai - fake-slow-<ms> model delays the first byte', async () => {
+    await using fake = await startFakeOpenAI();
+    const t0 = performance.now();
+    await adapter.chat(req(), target(fake.url, { model: 'fake-slow-150' }), opts());
+    assert.ok(performance.now() - t0 >= 140);
+  });
+
   test('openai - refused connection maps to connection', async () => {
     const fake = await startFakeOpenAI();
     const url = fake.url;

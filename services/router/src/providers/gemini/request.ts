@@ -38,6 +38,9 @@ export function toGeminiRequest(req: openai.ChatCompletionRequest): GeminiReques
   if (req.tool_choice !== undefined) out.toolConfig = toolConfig(req.tool_choice);
   const generationConfig = toGenerationConfig(req);
   if (Object.keys(generationConfig).length > 0) out.generationConfig = generationConfig;
+  // Gemini-native settings a client may send through the OpenAI surface (as LiteLLM accepts them).
+  const safety = req.safety_settings ?? req.safetySettings;
+  if (Array.isArray(safety)) out.safetySettings = safety;
   return out;
 }
 
@@ -59,6 +62,8 @@ function toGenerationConfig(req: openai.ChatCompletionRequest): GeminiGeneration
   if (req.presence_penalty !== undefined) g.presencePenalty = req.presence_penalty;
   if (req.frequency_penalty !== undefined) g.frequencyPenalty = req.frequency_penalty;
   if (req.seed !== undefined) g.seed = req.seed;
+  const budget = typeof req.reasoning_effort === 'string' ? THINKING_BUDGET[req.reasoning_effort] : undefined;
+  if (budget !== undefined) g.thinkingConfig = { thinkingBudget: budget };
   const format = req.response_format;
   if (format?.type === 'json_object' || format?.type === 'json_schema') {
     g.responseMimeType = 'application/json';
@@ -67,6 +72,9 @@ function toGenerationConfig(req: openai.ChatCompletionRequest): GeminiGeneration
   }
   return g;
 }
+
+/** reasoning_effort → thinking token budget (LiteLLM's mapping). */
+const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 2048, high: 4096 };
 
 /** Gemini's Schema is an OpenAPI subset: JSON-Schema-only keywords make it reject the request. */
 const UNSUPPORTED_SCHEMA_KEYS = new Set(['$schema', 'additionalProperties', 'strict', '$id', '$defs', 'definitions', '$ref', 'default', 'examples', 'title']);
