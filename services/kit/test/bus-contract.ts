@@ -193,6 +193,17 @@ export function runBusContract(name: string, makeBus: () => Bus | Promise<Bus>, 
         assert.deepEqual(stream.got.map((m) => Number(dec.decode(m.data))), Array.from({ length: 200 }, (_, i) => i));
       }));
 
+    test('close - delivers what was published before close, then ends subscription loops', async () => {
+      const bus = await makeBus();
+      const s = core();
+      const sub = drain(bus.subscribe(s));
+      await bus.flush();
+      for (let i = 0; i < 10; i++) bus.publish(s, enc.encode(String(i)));
+      await withTimeout(bus.close(), 5_000, 'bus.close()');
+      await withTimeout(sub.done, 2_000, 'loop end');
+      assert.equal(sub.got.length, 10);
+    });
+
     describe('durable', () => {
       test('durable - an unacked message is redelivered to another member after ackWait, with deliveries > 1', () =>
         withBus(async (bus) => {

@@ -4,6 +4,7 @@ export type BusHeaders = Record<string, string>;
 
 export interface BusMessage {
   subject: string;
+  /** Shared with other receivers by the in-process adapter: read it, never mutate it. */
   data: Uint8Array;
   headers: BusHeaders;
   /** Reply subject for request/reply; empty when none. */
@@ -34,18 +35,27 @@ export interface DurableConsumer {
 export interface Bus {
   /** Fire and forget (core). */
   publish(subject: string, data: Uint8Array, headers?: BusHeaders): void;
-  /** Request/reply with timeout; rejects with BusTimeoutError / BusNoRespondersError / aborted. */
+  /**
+   * Request/reply with timeout; rejects with BusTimeoutError / BusNoRespondersError, or with
+   * `signal.reason` (an `AbortError` DOMException by default) when the signal aborts.
+   */
   request(
     subject: string,
     data: Uint8Array,
     opts: { timeoutMs: number; headers?: BusHeaders; signal?: AbortSignal },
   ): Promise<BusMessage>;
-  /** Core subscription; `queue` shares messages among the group's members. Wildcards `*` and `>`. */
+  /**
+   * Core subscription; `queue` shares messages among the group's members. Wildcards `*` and `>`.
+   * Iterate it once; `unsubscribe()` (or leaving the loop) ends the iteration.
+   */
   subscribe(subject: string, opts?: { queue?: string }): Subscription;
   /**
    * Durable, at-least-once stream (JetStream in NATS): `publishDurable` resolves when stored;
    * `consumeDurable` delivers to one member of the named durable consumer; unacked messages
-   * are redelivered after `ackWaitMs`.
+   * are redelivered after `ackWaitMs`. A handler that throws naks its message (offered again
+   * after min(ackWaitMs, 1 s)). Defaults: ackWaitMs 30 000, maxInFlight 256 (unacked messages
+   * per durable name, shared by its members). A header `idempotency-key` deduplicates
+   * publishes within two minutes.
    */
   publishDurable(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void>;
   consumeDurable(
