@@ -128,7 +128,22 @@ describe('config warnings - never fatal', () => {
     assert.deepEqual(warnings.map((w) => `${w.code} ${w.path}`), [
       'not_implemented litellm_settings.cache_params.host',
       'not_implemented litellm_settings.cache_params.type',
+      'unknown_model_group router_settings.fallbacks.a',
+      'unknown_model_group router_settings.fallbacks.a',
     ]);
+    assert.match(warnings[3]?.message ?? '', /model group "b" is not in model_list/);
+  });
+
+  test('YAML anchors and merge keys work, and top-level x- anchor holders do not warn', () => {
+    const text = [
+      'x-common: &common { model: demo/echo, temperature: 0.1 }',
+      'model_list:',
+      '  - model_name: a',
+      '    litellm_params: { <<: *common }',
+    ].join('\n');
+    const { config, warnings } = loadConfig({ text, env: {} });
+    assert.deepEqual(config.deployments[0]?.requestDefaults, { temperature: 0.1 });
+    assert.deepEqual(warnings, []);
   });
 
   test('duplicate deployment ids are made unique with a warning', () => {

@@ -170,7 +170,8 @@ export function buildDeployments(file: ConfigFile, ctx: DeploymentContext): Depl
   });
 }
 
-function patternRegex(pattern: string): RegExp {
+/** `openai/*` → /^openai\/(.+)$/ */
+export function wildcardPattern(pattern: string): RegExp {
   const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'));
   return new RegExp(`^${escaped.join('(.+)')}$`);
 }
@@ -188,7 +189,7 @@ export function matchWildcard(deployments: readonly Deployment[], requestedModel
   let best: { score: number; matches: Deployment[] } | undefined;
   for (const d of deployments) {
     if (!d.wildcard) continue;
-    const m = patternRegex(d.modelGroup).exec(requestedModel);
+    const m = wildcardPattern(d.modelGroup).exec(requestedModel);
     if (!m) continue;
     const score = literalLength(d.modelGroup);
     if (best && score < best.score) continue;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { buildDeployments, type Deployment } from './deployments.ts';
+import { buildDeployments, wildcardPattern, type Deployment } from './deployments.ts';
 import { fillIfAbsent, resolveEnvRefs, type Env } from './env.ts';
 import { problemFromIssue } from './issues.ts';
 import { ConfigError, formatPath, isRecord, valueAt, type ConfigWarning } from './problems.ts';
@@ -83,7 +83,7 @@ function readSource(opts: LoadConfigOptions, env: Env): { source: string; text: 
 function parseText(source: string, text: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { prettyErrors: true });
+    doc = parseYaml(text, { prettyErrors: true, merge: true });
   } catch (err) {
     throw new ConfigError(source, [{ path: '', message: `not valid YAML: ${(err as Error).message}` }]);
   }
@@ -131,10 +131,12 @@ function validate(tree: Record<string, unknown>, source: string, ctx: { unset: M
       const known = notImplementedKeysAt(sectionOf(at));
       for (const key of issue.code === 'unrecognized_keys' ? issue.keys : []) {
         const path = formatPath([...at, key]);
+        deleteAt(tree, at, key);
+        // Top-level `x-…` keys hold YAML anchors (the docker-compose convention): expected, not a typo.
+        if (at.length === 0 && key.startsWith('x-')) continue;
         warnings.push(known.includes(key)
           ? { code: 'not_implemented', path, message: `${path}: LiteLLM setting "${key}" is not implemented by this gateway and is ignored` }
           : { code: 'unknown_key', path, message: `${path}: unknown key "${key}" is ignored` });
-        deleteAt(tree, at, key);
       }
     }
   }
@@ -163,6 +165,27 @@ function featureWarnings(file: ConfigFile, warnings: ConfigWarning[]): void {
     const path = formatPath(['guardrails', i, 'litellm_params', 'guardrail']);
     warnings.push({ code: 'not_implemented', path, message: `${path}: guardrail "${g.guardrail_name}" uses vendor "${vendor}", which is not implemented; it will not run` });
   });
+}
+
+/** A fallback naming a model group that nothing serves is almost always a typo. */
+function fallbackWarnings(file: ConfigFile, deployments: readonly Deployment[], warnings: ConfigWarning[]): void {
+  const groups = new Set(deployments.map((d) => d.modelGroup));
+  const aliases = new Set(Object.keys(file.router_settings.model_group_alias));
+  const served = (name: string): boolean =>
+    groups.has(name) || aliases.has(name) || deployments.some((d) => d.wildcard && wildcardPattern(d.modelGroup).test(name));
+  const kinds = ['fallbacks', 'context_window_fallbacks', 'content_policy_fallbacks'] as const;
+  for (const kind of kinds) {
+    for (const [from, targets] of Object.entries(file.router_settings[kind])) {
+      for (const name of [from, ...targets]) {
+        if (served(name)) continue;
+        const path = formatPath(['router_settings', kind, from]);
+        warnings.push({ code: 'unknown_model_group', path, message: `${path}: model group "${name}" is not in model_list` });
+      }
+    }
+  }
+  for (const name of file.router_settings.default_fallbacks) {
+    if (!served(name)) warnings.push({ code: 'unknown_model_group', path: 'router_settings.default_fallbacks', message: `router_settings.default_fallbacks: model group "${name}" is not in model_list` });
+  }
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
@@ -194,6 +217,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   featureWarnings(file, warnings);
   const rawModelList = Array.isArray(raw.model_list) ? raw.model_list : undefined;
   const deployments = buildDeployments(file, { env, unset, warn: (w) => warnings.push(w), rawModelList });
+  fallbackWarnings(file, deployments, warnings);
   const providerEnv: Record<string, string> = {};
   for (const name of providerEnvVars()) {
     const value = env[name];

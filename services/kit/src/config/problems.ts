@@ -8,7 +8,8 @@ export type ConfigWarningCode =
   | 'env_unset'
   | 'credential_missing'
   | 'unsupported_provider'
-  | 'duplicate_id';
+  | 'duplicate_id'
+  | 'unknown_model_group';
 
 export interface ConfigWarning {
   code: ConfigWarningCode;
