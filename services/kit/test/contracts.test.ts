@@ -210,6 +210,13 @@ describe('contracts - avro specifics', () => {
     assert.equal(Object.getPrototypeOf(env.verdicts[0]), Object.prototype);
   });
 
+  test('encodes records larger than the reused encode buffer, and each result owns its bytes', () => {
+    const big = (n: number) => ({ ...fullSamples.RequestEnvelope, body: JSON.stringify({ content: 'é'.repeat(n) }) });
+    const sizes = [100, 70_000, 1_500_000, 200_000];
+    const encoded = sizes.map((n) => avroCodec.encodeEnvelope(big(n)));
+    sizes.forEach((n, i) => assert.deepStrictEqual(avroCodec.decodeEnvelope(encoded[i] as Uint8Array), big(n), `${n} chars`));
+  });
+
   test('refuses to encode a value that does not fit the schema', () => {
     const wrong = [
       { ...fullSamples.CompletedEvent, attempts: 1.5 },

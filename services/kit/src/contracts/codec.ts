@@ -55,6 +55,23 @@ function writerType(name: ContractName, fingerprint: string): Type {
   throw contractError(name, 'decode', new Error(`unknown writer schema fingerprint ${fingerprint}`));
 }
 
+/** Reused encode buffer: avsc's toBuffer writes a message over 1 KB twice; this writes it once. */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+const SCRATCH_MAX = 1024 * 1024;
+
+function encodeAvro(type: Type, value: unknown): Buffer {
+  let buf = scratch;
+  let end = type.encode(value, buf, 0);
+  if (end < 0) {
+    buf = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, buf.length - end));
+    end = type.encode(value, buf, 0);
+    if (buf.length <= SCRATCH_MAX) scratch = buf;
+  }
+  const out = Buffer.allocUnsafe(end);
+  buf.copy(out, 0, 0, end);
+  return out;
+}
+
 function avroRecordCodec<N extends ContractName>(name: N): RecordCodec<ContractTypes[N]> {
   const { type, fingerprint } = currentContracts()[name];
   const resolvers = new Map<string, ReturnType<Type['createResolver']>>();
@@ -69,7 +86,7 @@ function avroRecordCodec<N extends ContractName>(name: N): RecordCodec<ContractT
     fingerprint,
     encode(value) {
       try {
-        return type.toBuffer(value);
+        return encodeAvro(type, value);
       } catch (err) {
         throw contractError(name, 'encode', err);
       }
