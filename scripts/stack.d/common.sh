@@ -78,11 +78,17 @@ same_port() {
     die "$1 is running on port $recorded but $2 was requested; run scripts/stack down first"
 }
 
+# lock: one `up`/`down` at a time per $STACK_DIR (fd 9; daemons are started with it closed).
+lock() {
+  exec 9>"$STACK_DIR/.lock"
+  flock -w 300 9 || die "another scripts/stack up/down holds $STACK_DIR/.lock"
+}
+
 # start_daemon <svc> <cmd>...: run detached from this shell (own session, no inherited stdio).
 start_daemon() {
   local svc=$1
   shift
-  setsid "$@" </dev/null >>"$LOG_DIR/$svc.log" 2>&1 &
+  setsid "$@" </dev/null >>"$LOG_DIR/$svc.log" 2>&1 9>&- &
   echo $! >"$RUN_DIR/$svc.pid"
 }
 

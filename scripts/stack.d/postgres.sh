@@ -12,7 +12,7 @@ pg_find_bin() {
 
 # as_pg <cmd>...: run as the database owner (root may not run postgres), from a directory it can enter.
 as_pg() {
-  if is_root; then (cd "$STACK_DIR" && runuser -u "$STACK_USER" -- "$@"); else (cd "$STACK_DIR" && "$@"); fi
+  if is_root; then (cd "$STACK_DIR" && runuser -u "$STACK_USER" -- "$@" 9>&-); else (cd "$STACK_DIR" && "$@" 9>&-); fi
 }
 
 pg_prepare_user() {
