@@ -11,10 +11,7 @@ export type ProviderRegistry = (name: ProviderName) => ProviderAdapter | undefin
 
 export interface ProviderRegistryDeps {
   http?: ProviderHttp;
-  /**
-   * Adapters added or replaced by name. Anthropic plugs in here
-   * (`extra: { anthropic: createAnthropicAdapter(...) }`) until it is listed in `builtInAdapters`.
-   */
+  /** Adapters added or replaced by name (a new provider, or a test double for one). */
   extra?: Partial<Record<ProviderName, ProviderAdapter>>;
 }
 
