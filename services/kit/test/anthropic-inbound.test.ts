@@ -6,7 +6,7 @@ import { anthropic, GatewayError, type openai } from '@ai-gateway/kit';
 const base = { model: 'claude-sonnet-4-5', max_tokens: 256 };
 
 describe('anthropicRequestToOpenAI', () => {
-  test('maps system blocks, images, tool_use and tool_result to system, image parts, tool_calls and tool messages', () => {
+  test('maps system blocks (keeping cache_control), images, tool_use and tool_result to system parts, image parts, tool_calls and tool messages', () => {
     const out = anthropic.anthropicRequestToOpenAI({
       ...base,
       system: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Use metric.', cache_control: { type: 'ephemeral' } }],
@@ -26,7 +26,7 @@ describe('anthropicRequestToOpenAI', () => {
       ],
     });
     assert.deepEqual(out.messages, [
-      { role: 'system', content: 'Be brief.\nUse metric.' },
+      { role: 'system', content: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Use metric.', cache_control: { type: 'ephemeral' } }] },
       { role: 'user', content: [
         { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
         { type: 'text', text: 'Weather here?' },
@@ -35,6 +35,11 @@ describe('anthropicRequestToOpenAI', () => {
       { role: 'tool', tool_call_id: 'toolu_1', content: '15C' },
       { role: 'user', content: 'Thanks' },
     ]);
+  });
+
+  test('joins plain system blocks into one system string', () => {
+    const out = anthropic.anthropicRequestToOpenAI({ ...base, system: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }], messages: [{ role: 'user', content: 'x' }] });
+    assert.deepEqual(out.messages[0], { role: 'system', content: 'A\nB' });
   });
 
   test('maps tools, tool_choice, stop_sequences, sampling, metadata.user_id and stream; drops top_k', () => {

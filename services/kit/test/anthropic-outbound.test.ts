@@ -74,6 +74,45 @@ describe('openAIRequestToAnthropic', () => {
     assert.match(String(schema.system), /"required":\["a"\]/);
   });
 
+  test('passes cache_control on system and user text parts through, keeping system as blocks', () => {
+    const cc = { type: 'ephemeral' } as const;
+    const out = anthropic.openAIRequestToAnthropic(req({ messages: [
+      { role: 'system', content: [{ type: 'text', text: 'Long policy', cache_control: cc }] },
+      { role: 'user', content: [{ type: 'text', text: 'Big doc', cache_control: cc }] },
+    ] }));
+    assert.deepEqual(out.system, [{ type: 'text', text: 'Long policy', cache_control: cc }]);
+    assert.deepEqual(out.messages, [{ role: 'user', content: [{ type: 'text', text: 'Big doc', cache_control: cc }] }]);
+  });
+
+  test('maps tool ids to the characters Anthropic accepts, alike on tool_use and tool_result', () => {
+    const out = anthropic.openAIRequestToAnthropic(req({ messages: [
+      { role: 'user', content: 'x' },
+      { role: 'assistant', content: [{ type: 'refusal', refusal: 'no' }, { type: 'text', text: 'ok' }], tool_calls: [{ id: 'call:1/a', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call:1/a', content: 'r' },
+    ] }));
+    assert.deepEqual(out.messages.slice(1), [
+      { role: 'assistant', content: [{ type: 'text', text: 'ok' }, { type: 'tool_use', id: 'call_1_a', name: 'f', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1_a', content: 'r' }] },
+    ]);
+  });
+
+  test('an Anthropic request survives inbound then outbound translation (top_k aside)', () => {
+    const original: anthropic.MessageCreateRequest = {
+      model: 'claude-sonnet-4-5', max_tokens: 512,
+      system: [{ type: 'text', text: 'Policy', cache_control: { type: 'ephemeral' } }],
+      messages: [
+        { role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }, { type: 'text', text: 'Where?' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_1', name: 'locate', input: { img: 1 } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Paris' }, { type: 'text', text: 'And?' }] },
+      ],
+      tools: [{ name: 'locate', description: 'find', input_schema: { type: 'object' } }],
+      tool_choice: { type: 'tool', name: 'locate', disable_parallel_tool_use: true },
+      stop_sequences: ['##'], temperature: 0.1, top_p: 0.9, metadata: { user_id: 'u' }, stream: true,
+    };
+    const back = anthropic.openAIRequestToAnthropic(anthropic.anthropicRequestToOpenAI({ ...original, top_k: 3 }));
+    assert.deepEqual(back, original);
+  });
+
   const rejected: Array<[string, Partial<openai.ChatCompletionRequest>, RegExp]> = [
     ['n > 1', { n: 2, messages: [{ role: 'user', content: 'x' }] }, /n > 1/],
     ['audio content parts', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }, /input_audio/],

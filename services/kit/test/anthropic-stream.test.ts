@@ -64,6 +64,11 @@ describe('createAnthropicStreamEncoder', () => {
     assert.match(anthropic.formatSse(events[0] as anthropic.SseEvent), /^event: message_start\ndata: \{"type":"message_start".*\n\n$/);
   });
 
+  test('puts a caller-supplied input token estimate in message_start until real usage arrives', () => {
+    const [start] = anthropic.createAnthropicStreamEncoder('m', { inputTokens: 321 }).push(chunk({ content: 'x' }));
+    assert.equal((JSON.parse(start?.data ?? '{}') as anthropic.MessageStartEvent).message.usage.input_tokens, 321);
+  });
+
   test('still produces a complete message when the upstream sent no chunks', () => {
     const events = anthropic.createAnthropicStreamEncoder('m').end();
     assert.deepEqual(events.map((e) => e.event), ['message_start', 'ping', 'message_delta', 'message_stop']);

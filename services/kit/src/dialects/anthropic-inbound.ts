@@ -6,6 +6,18 @@ import type {
 } from './anthropic-types.ts';
 import { validateMessageRequest } from './anthropic-validate.ts';
 
+/** cache_control rides on the OpenAI part (LiteLLM's convention) so an Anthropic upstream still caches. */
+function textPart(block: TextBlock): oa.ContentPart {
+  return block.cache_control ? { type: 'text', text: block.text, cache_control: block.cache_control } : { type: 'text', text: block.text };
+}
+
+function systemMessage(system: string | TextBlock[]): oa.ChatMessage | null {
+  if (typeof system === 'string') return system === '' ? null : { role: 'system', content: system };
+  if (system.length === 0) return null;
+  if (system.some((b) => b.cache_control)) return { role: 'system', content: system.map(textPart) };
+  return { role: 'system', content: system.map((b) => b.text).join('\n') };
+}
+
 function imagePart(block: ImageBlock): oa.ImagePart {
   const src = block.source;
   const url = src.type === 'base64' ? `data:${src.media_type};base64,${src.data}` : src.url;
@@ -27,14 +39,15 @@ function userMessages(content: ContentBlockParam[]): oa.ChatMessage[] {
     if (block.type === 'tool_result') {
       out.push({ role: 'tool', tool_call_id: block.tool_use_id, content: toolResultContent(block.content) });
     } else if (block.type === 'text') {
-      parts.push({ type: 'text', text: block.text });
+      parts.push(textPart(block));
     } else if (block.type === 'image') {
       parts.push(imagePart(block));
     }
   }
   if (parts.length > 0) {
-    const allText = parts.every((p) => p.type === 'text');
-    out.push({ role: 'user', content: allText && parts.length === 1 ? (parts[0] as oa.TextPart).text : parts });
+    const only = parts[0];
+    const plain = parts.length === 1 && only?.type === 'text' && !('cache_control' in only);
+    out.push({ role: 'user', content: plain ? (only as oa.TextPart).text : parts });
   }
   return out;
 }
@@ -68,10 +81,8 @@ function convertToolChoice(tc: ToolChoice): oa.ToolChoice {
 export function anthropicRequestToOpenAI(body: unknown): oa.ChatCompletionRequest {
   const req: MessageCreateRequest = validateMessageRequest(body);
   const messages: oa.ChatMessage[] = [];
-  if (req.system !== undefined) {
-    const text = typeof req.system === 'string' ? req.system : req.system.map((b) => b.text).join('\n');
-    if (text !== '') messages.push({ role: 'system', content: text });
-  }
+  const system = req.system === undefined ? null : systemMessage(req.system);
+  if (system) messages.push(system);
   for (const m of req.messages) messages.push(...convertMessage(m));
 
   const out: oa.ChatCompletionRequest = { model: req.model, messages, max_tokens: req.max_tokens };

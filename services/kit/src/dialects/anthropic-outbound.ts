@@ -2,7 +2,7 @@
 import { GatewayError } from '../errors/index.ts';
 import type * as oa from './openai.ts';
 import type {
-  ContentBlockParam, ImageBlock, Message, MessageCreateRequest, MessageParam, StopReason, TextBlock, Tool, ToolChoice, Usage,
+  CacheControl, ContentBlockParam, ImageBlock, Message, MessageCreateRequest, MessageParam, StopReason, TextBlock, Tool, ToolChoice, Usage,
 } from './anthropic-types.ts';
 
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -25,15 +25,23 @@ function imageBlock(url: string): ImageBlock {
   throw unsupported('image_url must be a base64 data: URL or an http(s) URL', 'messages');
 }
 
-function partsToBlocks(content: oa.ChatMessage['content']): Array<TextBlock | ImageBlock> {
+/** LiteLLM-style `cache_control` on OpenAI content parts is passed on, so prompt caching survives translation. */
+function cacheControl(part: oa.ContentPart): { cache_control?: CacheControl } {
+  const cc = (part as { cache_control?: unknown }).cache_control;
+  return typeof cc === 'object' && cc !== null && (cc as { type?: unknown }).type === 'ephemeral' ? { cache_control: cc as CacheControl } : {};
+}
+
+function partsToBlocks(content: oa.ChatMessage['content'], textOnly = false): Array<TextBlock | ImageBlock> {
   if (content === undefined || content === null) return [];
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   const out: Array<TextBlock | ImageBlock> = [];
   for (const part of content) {
     if (part.type === 'text' && typeof part.text === 'string') {
-      if (part.text !== '') out.push({ type: 'text', text: part.text });
+      if (part.text !== '') out.push({ type: 'text', text: part.text, ...cacheControl(part) });
+    } else if (textOnly) {
+      continue; // assistant refusal parts and the like carry nothing Anthropic can replay
     } else if (part.type === 'image_url') {
-      out.push(imageBlock((part as oa.ImagePart).image_url.url));
+      out.push({ ...imageBlock((part as oa.ImagePart).image_url.url), ...cacheControl(part) });
     } else {
       throw unsupported(`content part type "${part.type}" is not supported by Anthropic models`, 'messages');
     }
@@ -58,9 +66,9 @@ function toBlocks(m: oa.ChatMessage): ContentBlockParam[] {
     case 'user':
       return partsToBlocks(m.content);
     case 'assistant': {
-      const blocks: ContentBlockParam[] = partsToBlocks(m.content).filter((b) => b.type === 'text');
+      const blocks: ContentBlockParam[] = partsToBlocks(m.content, true);
       for (const tc of m.tool_calls ?? []) {
-        blocks.push({ type: 'tool_use', id: tc.id, name: tc.function.name, input: parseArguments(tc.function.arguments, tc.function.name) });
+        blocks.push({ type: 'tool_use', id: toolUseId(tc.id), name: tc.function.name, input: parseArguments(tc.function.arguments, tc.function.name) });
       }
       return blocks;
     }
@@ -69,25 +77,26 @@ function toBlocks(m: oa.ChatMessage): ContentBlockParam[] {
       const inner = partsToBlocks(m.content);
       const onlyText = inner.every((b) => b.type === 'text');
       const content = onlyText ? inner.map((b) => (b as TextBlock).text).join('\n') : inner;
-      return [{ type: 'tool_result', tool_use_id: m.tool_call_id, content }];
+      return [{ type: 'tool_result', tool_use_id: toolUseId(m.tool_call_id), content }];
     }
     default:
       throw unsupported(`message role "${m.role}" is not supported by Anthropic models`, 'messages');
   }
 }
 
-function systemText(m: oa.ChatMessage): string {
-  return partsToBlocks(m.content).map((b) => (b.type === 'text' ? b.text : '')).join('\n');
+/** Anthropic accepts tool ids matching ^[a-zA-Z0-9_-]+$; other providers' ids may not, so both ends are mapped alike. */
+function toolUseId(id: string): string {
+  const safe = id.replace(/[^a-zA-Z0-9_-]/g, '_');
+  return safe === '' ? 'toolu_empty' : safe;
 }
 
 /** Anthropic requires alternating turns; merges consecutive same-role turns (tool results are user turns). */
-function buildMessages(messages: oa.ChatMessage[]): { system: string[]; turns: MessageParam[] } {
-  const system: string[] = [];
+function buildMessages(messages: oa.ChatMessage[]): { system: TextBlock[]; turns: MessageParam[] } {
+  const system: TextBlock[] = [];
   const turns: Array<{ role: 'user' | 'assistant'; content: ContentBlockParam[] }> = [];
   for (const m of messages) {
     if (m.role === 'system' || m.role === 'developer') {
-      const t = systemText(m);
-      if (t !== '') system.push(t);
+      system.push(...partsToBlocks(m.content, true) as TextBlock[]);
       continue;
     }
     const role = m.role === 'assistant' ? 'assistant' : 'user';
@@ -99,7 +108,7 @@ function buildMessages(messages: oa.ChatMessage[]): { system: string[]; turns: M
   }
   const collapsed = turns.map((t): MessageParam => {
     const only = t.content[0];
-    return t.content.length === 1 && only?.type === 'text' ? { role: t.role, content: only.text } : t;
+    return t.content.length === 1 && only?.type === 'text' && only.cache_control === undefined ? { role: t.role, content: only.text } : t;
   });
   return { system, turns: collapsed };
 }
@@ -130,15 +139,16 @@ export function openAIRequestToAnthropic(req: oa.ChatCompletionRequest, opts: Ou
   if (req.n !== undefined && req.n !== null && req.n > 1) throw unsupported('n > 1 is not supported by Anthropic models', 'n');
   const { system, turns } = buildMessages(req.messages);
   const instruction = jsonInstruction(req.response_format);
-  if (instruction) system.push(instruction);
+  if (instruction) system.push({ type: 'text', text: instruction });
 
   const out: MessageCreateRequest = {
     model: req.model,
     messages: turns,
     max_tokens: req.max_completion_tokens ?? req.max_tokens ?? opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
   };
-  if (system.length === 1) out.system = system[0];
-  else if (system.length > 1) out.system = system.map((text): TextBlock => ({ type: 'text', text }));
+  const only = system[0];
+  if (system.length === 1 && only && only.cache_control === undefined) out.system = only.text;
+  else if (system.length > 0) out.system = system;
   // OpenAI allows temperature up to 2, Anthropic up to 1.
   if (typeof req.temperature === 'number') out.temperature = Math.min(1, Math.max(0, req.temperature));
   if (typeof req.top_p === 'number') out.top_p = req.top_p;

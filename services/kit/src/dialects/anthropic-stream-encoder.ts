@@ -31,7 +31,15 @@ export function errorEvent(err: unknown): SseEvent {
   return sse({ type: 'error', error: { type: 'api_error', message: 'Internal server error' } });
 }
 
-export function createAnthropicStreamEncoder(requestedModel: string): AnthropicStreamEncoder {
+export interface StreamEncoderOptions {
+  /**
+   * Prompt tokens for message_start, e.g. a local estimate: OpenAI reports usage only at the end, so
+   * without it message_start says 0 and the real counts arrive in message_delta (which the SDK applies).
+   */
+  inputTokens?: number;
+}
+
+export function createAnthropicStreamEncoder(requestedModel: string, opts: StreamEncoderOptions = {}): AnthropicStreamEncoder {
   let started = false;
   let ended = false;
   let nextIndex = 0;
@@ -41,7 +49,7 @@ export function createAnthropicStreamEncoder(requestedModel: string): AnthropicS
 
   function start(out: SseEvent[], id: string): void {
     started = true;
-    const u = usageToAnthropic(usage);
+    const u = usage ? usageToAnthropic(usage) : { ...usageToAnthropic(null), input_tokens: opts.inputTokens ?? 0 };
     out.push(sse({
       type: 'message_start',
       message: {

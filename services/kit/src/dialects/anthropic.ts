@@ -2,7 +2,7 @@
 export * from './anthropic-types.ts';
 export { validateMessageRequest } from './anthropic-validate.ts';
 export { anthropicRequestToOpenAI, openAIResponseToAnthropic, finishReasonToStopReason, usageToAnthropic } from './anthropic-inbound.ts';
-export { createAnthropicStreamEncoder, errorEvent, formatSse, type AnthropicStreamEncoder } from './anthropic-stream-encoder.ts';
+export { createAnthropicStreamEncoder, errorEvent, formatSse, type AnthropicStreamEncoder, type StreamEncoderOptions } from './anthropic-stream-encoder.ts';
 export {
   openAIRequestToAnthropic, anthropicResponseToOpenAI, stopReasonToFinishReason, usageToOpenAI,
   DEFAULT_MAX_TOKENS, type OutboundOptions,
