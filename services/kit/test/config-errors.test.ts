@@ -70,7 +70,13 @@ describe('config errors - fatal problems', () => {
     const err = loadError({ text: 'router_settings:\n  cooldown_time: os.environ/COOLDOWN\n', env: { COOLDOWN: 'hunter2-password' } });
     assert.equal(err.problems[0]?.path, 'router_settings.cooldown_time');
     assert.doesNotMatch(err.message, /hunter2/);
-    assert.match(err.message, /expected a number, got <masked string, 16 chars>/);
+    assert.match(err.message, /expected a number, got <masked string, 16 chars> \(from environment variable COOLDOWN\)/);
+  });
+
+  test('an env fallback with a bad value names the variable it came from', () => {
+    const err = loadError({ text: '', env: { PORT: 'eighty' } });
+    assert.equal(err.problems[0]?.path, 'general_settings.port');
+    assert.match(err.problems[0]?.message ?? '', /from environment variable PORT/);
   });
 
   test('invalid YAML, a non-map document and a missing file fail with a ConfigError', () => {
@@ -144,6 +150,18 @@ describe('config warnings - never fatal', () => {
     const { config, warnings } = loadConfig({ text, env: {} });
     assert.deepEqual(config.deployments[0]?.requestDefaults, { temperature: 0.1 });
     assert.deepEqual(warnings, []);
+  });
+
+  test('empty sections (`key:` with nothing after it) count as absent', () => {
+    const { config, warnings } = loadConfig({ text: 'model_list:\ngeneral_settings:\nrouter_settings:\n  fallbacks:\n', env: {} });
+    assert.deepEqual(config.model_list, []);
+    assert.equal(config.general_settings.port, 4000);
+    assert.deepEqual(warnings, []);
+  });
+
+  test('virtual keys accept LiteLLM\'s `models` as allowed_models', () => {
+    const { config } = loadConfig({ text: 'virtual_keys:\n  - key_alias: a\n    models: [demo]\n', env: {} });
+    assert.deepEqual(config.virtual_keys[0]?.allowed_models, ['demo']);
   });
 
   test('duplicate deployment ids are made unique with a warning', () => {

@@ -10,8 +10,8 @@ export interface EnvResolution {
   tree: unknown;
   /** YAML path → name of the unset variable it referenced. */
   unset: Map<string, string>;
-  /** YAML paths whose value came from the environment (masked in messages). */
-  fromEnv: Set<string>;
+  /** YAML path → env var its value came from (such values are masked in messages). */
+  fromEnv: Map<string, string>;
 }
 
 export function envRefName(value: unknown): string | undefined {
@@ -20,7 +20,7 @@ export function envRefName(value: unknown): string | undefined {
 
 export function resolveEnvRefs(tree: unknown, env: Env): EnvResolution {
   const unset = new Map<string, string>();
-  const fromEnv = new Set<string>();
+  const fromEnv = new Map<string, string>();
 
   const visit = (node: unknown, path: (string | number)[]): unknown => {
     const name = envRefName(node);
@@ -30,13 +30,14 @@ export function resolveEnvRefs(tree: unknown, env: Env): EnvResolution {
         unset.set(formatPath(path), name);
         return undefined;
       }
-      fromEnv.add(formatPath(path));
+      fromEnv.set(formatPath(path), name);
       return value;
     }
     if (Array.isArray(node)) return node.map((item, i) => visit(item, [...path, i]));
     if (isRecord(node)) {
       const out: Record<string, unknown> = {};
       for (const [key, child] of Object.entries(node)) {
+        if (child === null) continue; // `key:` with nothing after it means "not set", as in LiteLLM
         // Unset refs stay as present-but-undefined keys so unknown-key checks still see them.
         out[key] = visit(child, [...path, key]);
       }

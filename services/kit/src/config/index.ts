@@ -5,6 +5,7 @@ export {
   defaultConfigPath,
   deepFreeze,
   CONFIG_ENV_VARS,
+  PROVIDER_ENV_VARS,
   type GatewayConfig,
   type LoadConfigOptions,
   type LoadedConfig,

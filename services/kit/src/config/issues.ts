@@ -5,7 +5,7 @@ import { describeValue, formatPath, isSecretKey, valueAt, type ConfigProblem } f
 export interface IssueContext {
   tree: unknown;
   unset: ReadonlyMap<string, string>;
-  fromEnv: ReadonlySet<string>;
+  fromEnv: ReadonlyMap<string, string>;
 }
 
 type Issue = z.core.$ZodIssue;
@@ -48,7 +48,8 @@ export function problemFromIssue(issue: Issue, ctx: IssueContext): ConfigProblem
   const value = valueAt(ctx.tree, path);
   const last = path[path.length - 1];
   const secret = isSecretKey(last) || ctx.fromEnv.has(pathText);
-  const got = describeValue(value, { secret });
+  const envName = ctx.fromEnv.get(pathText);
+  const got = describeValue(value, { secret }) + (envName ? ` (from environment variable ${envName})` : '');
   const unsetVar = ctx.unset.get(pathText);
 
   if (value === undefined && unsetVar !== undefined) {

@@ -43,11 +43,14 @@ const SETTING_ENV_FALLBACKS: ReadonlyArray<readonly [string, string]> = [
   ['log_level', 'LOG_LEVEL'],
 ];
 
+/** Provider keys and endpoints read when a deployment leaves api_key / api_base / api_version out. */
+export const PROVIDER_ENV_VARS: readonly string[] = Object.freeze(providerEnvVars());
+
 /** Every environment variable the loader itself reads (docker-compose is checked against this list). */
 export const CONFIG_ENV_VARS: readonly string[] = Object.freeze([
   'GATEWAY_CONFIG',
   ...SETTING_ENV_FALLBACKS.map(([, name]) => name),
-  ...providerEnvVars(),
+  ...PROVIDER_ENV_VARS,
 ]);
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -118,7 +121,7 @@ function sectionOf(path: (string | number)[]): string {
   return path.filter((seg) => typeof seg === 'string').join('.');
 }
 
-function validate(tree: Record<string, unknown>, source: string, ctx: { unset: Map<string, string>; fromEnv: Set<string> }, warnings: ConfigWarning[]): ConfigFile {
+function validate(tree: Record<string, unknown>, source: string, ctx: { unset: Map<string, string>; fromEnv: Map<string, string> }, warnings: ConfigWarning[]): ConfigFile {
   for (let round = 0; round < 4; round++) {
     const result = configSchema.safeParse(tree);
     const unknown = result.success ? [] : result.error.issues.filter((i) => i.code === 'unrecognized_keys');
@@ -203,7 +206,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const root = tree as Record<string, unknown>;
   for (const [key, name] of SETTING_ENV_FALLBACKS) {
     const path = formatPath(['general_settings', key]);
-    if (!unset.has(path) && fillIfAbsent(root, ['general_settings', key], env[name])) fromEnv.add(path);
+    if (!unset.has(path) && fillIfAbsent(root, ['general_settings', key], env[name])) fromEnv.set(path, name);
   }
   mergeLegacyRouterSettings(root);
 
@@ -219,7 +222,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const deployments = buildDeployments(file, { env, unset, warn: (w) => warnings.push(w), rawModelList });
   fallbackWarnings(file, deployments, warnings);
   const providerEnv: Record<string, string> = {};
-  for (const name of providerEnvVars()) {
+  for (const name of PROVIDER_ENV_VARS) {
     const value = env[name];
     if (value !== undefined && value !== '') providerEnv[name] = value;
   }

@@ -72,7 +72,7 @@ export function providerEnvVars(): string[] {
 export function inferPrefix(model: string): string | undefined {
   if (/^(gpt-|o1|o3|o4-|chatgpt-|text-embedding-|davinci|babbage|dall-e|whisper-|tts-|omni-moderation|text-moderation|computer-use-)/.test(model)) return 'openai';
   if (model.startsWith('claude-')) return 'anthropic';
-  if (model.startsWith('gemini-') || model.startsWith('gemma-')) return 'gemini';
+  if (model.startsWith('gemini-')) return 'gemini';
   return undefined;
 }
 

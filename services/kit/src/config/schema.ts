@@ -209,10 +209,12 @@ export const virtualKeySchema = z.strictObject({
   rpm_limit: int().optional(),
   tpm_limit: int().optional(),
   allowed_models: stringList.optional(),
+  /** LiteLLM's /key/generate name for allowed_models. */
+  models: stringList.optional(),
   team_id: z.string().optional(),
   user_id: z.string().optional(),
   metadata: z.record(z.string(), z.unknown()).default(() => ({})),
-});
+}).transform(({ models, ...key }) => ({ ...key, allowed_models: key.allowed_models ?? models }));
 
 export const configSchema = z.strictObject({
   model_list: z.array(modelEntrySchema).default(() => []),
