@@ -76,6 +76,8 @@ export interface FakeServer extends AsyncDisposable {
   requests: RecordedRequest[];
   /** Queue behaviours: each request takes the next one; an empty queue falls back to header/model/default. */
   script(...behaviours: FakeBehaviour[]): void;
+  /** Resolves with abortedAt of request `index` once the client went away; rejects after timeoutMs. */
+  waitForAbort(index: number, timeoutMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -234,9 +236,27 @@ export async function startFakeServer(dialect: FakeDialect, opts: FakeServerOpti
     url: `http://127.0.0.1:${port}`,
     requests,
     script: (...bs) => { queue.push(...bs); },
+    waitForAbort: (index, timeoutMs) => waitForAbort(requests, index, timeoutMs),
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+async function waitForAbort(requests: RecordedRequest[], index: number, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  while (!requests[index]) {
+    if (performance.now() > deadline) throw new Error(`fake: request ${index} never arrived`);
+    await sleep(2);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`fake: request ${index} was not aborted within ${timeoutMs} ms`)), Math.max(0, deadline - performance.now()));
+  });
+  try {
+    return await Promise.race([requests[index].aborted, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function flushed(res: ServerResponse): Promise<void> {

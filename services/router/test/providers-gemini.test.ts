@@ -224,6 +224,6 @@ describe('gemini - adapter against the fake', () => {
     const abortAt = performance.now();
     ac.abort(new Error('cancelled'));
     await assert.rejects(call, /cancelled/);
-    assert.ok((await fake.requests[0]!.aborted) - abortAt < 100);
+    assert.ok((await fake.waitForAbort(0, 1_000)) - abortAt < 100);
   });
 });

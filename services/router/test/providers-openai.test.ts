@@ -58,6 +58,15 @@ describe('openai - recorded payloads', () => {
     assert.throws(() => decodeChatCompletion({ id: 'x' }), (e) => e instanceof ProviderError && e.kind === 'malformed');
   });
 
+  test('azure - decodes a recorded stream: prompt_filter_results chunk first, content_filter finish, usage last', async () => {
+    const chunks = await collect(chatChunks(sseEvents(bytes(fixture('azure-chat-stream.2024-10-21.sse')))));
+    assert.equal(chunks.length, 5);
+    assert.deepEqual(chunks[0]?.choices, []);
+    assert.ok(Array.isArray(chunks[0]?.prompt_filter_results));
+    assert.equal(chunks[3]?.choices[0]?.finish_reason, 'content_filter');
+    assert.equal(chunks[4]?.usage?.total_tokens, 12);
+  });
+
   test('openai - decodes a recorded stream with usage chunk, split into small byte chunks', async () => {
     const chunks = await collect(chatChunks(sseEvents(bytes(fixture('chat-stream-usage.v1.sse')))));
     assert.equal(chunks.length, 6);
@@ -204,7 +213,7 @@ describe('openai - adapter against the fake', () => {
     const abortAt = performance.now();
     ac.abort(new Error('client disconnected'));
     await assert.rejects(call, /client disconnected/);
-    const seen = await fake.requests[0]!.aborted;
+    const seen = await fake.waitForAbort(0, 1_000);
     assert.ok(seen - abortAt < 100, `upstream saw the abort after ${seen - abortAt} ms`);
   });
 
@@ -217,12 +226,12 @@ describe('openai - adapter against the fake', () => {
     assert.equal(first.done, false);
     const abortAt = performance.now();
     ac.abort(new Error('cancel'));
-    assert.ok((await fake.requests[0]!.aborted) - abortAt < 100);
+    assert.ok((await fake.waitForAbort(0, 1_000)) - abortAt < 100);
 
     const it2 = await adapter.chatStream(req({ stream: true }), target(fake.url), opts());
     for await (const _ of it2) break;
     const breakAt = performance.now();
-    assert.ok((await fake.requests[1]!.aborted) - breakAt < 100);
+    assert.ok((await fake.waitForAbort(1, 1_000)) - breakAt < 100);
   });
 
   test('openai - TTFT: delay before the first byte is observable and timeout signals map to timeout', async () => {
