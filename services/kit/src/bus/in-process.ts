@@ -89,7 +89,6 @@ class InProcessBus implements Bus {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const reply = this.inboxPrefix + (++this.requestSeq).toString(36);
     return new Promise<BusMessage>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const settle = (): void => {
         this.inboxes.delete(reply);
         clearTimeout(timer);
@@ -99,6 +98,10 @@ class InProcessBus implements Bus {
         settle();
         reject(signal?.reason);
       };
+      const timer = setTimeout(() => {
+        settle();
+        reject(new BusTimeoutError(subject, timeoutMs));
+      }, timeoutMs);
       this.inboxes.set(reply, {
         deliver: (msg) => {
           settle();
@@ -115,10 +118,6 @@ class InProcessBus implements Bus {
         reject(new BusNoRespondersError(subject));
         return;
       }
-      timer = setTimeout(() => {
-        settle();
-        reject(new BusTimeoutError(subject, timeoutMs));
-      }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -127,11 +126,8 @@ class InProcessBus implements Bus {
     this.assertOpen();
     assertValidSubject(subject, true);
     const wild = isWildcard(subject);
-    let sub: LocalSub | undefined;
-    const target = new MessageQueue(() => {
-      if (sub) this.remove(subject, sub, wild);
-    });
-    sub = { queue: opts?.queue ?? '', target, tokens: wild ? subject.split('.') : undefined };
+    const target = new MessageQueue(() => this.remove(subject, sub, wild));
+    const sub: LocalSub = { queue: opts?.queue ?? '', target, tokens: wild ? subject.split('.') : undefined };
     if (wild) this.wildcards = [...this.wildcards, sub];
     else this.literal.set(subject, [...(this.literal.get(subject) ?? []), sub]);
     return target;

@@ -96,18 +96,16 @@ class NatsBus implements Bus {
   }
 
   subscribe(subject: string, opts?: { queue?: string }): Subscription {
-    let queue: MessageQueue | undefined;
+    const target = new MessageQueue(() => {
+      if (!sub.isClosed() && !sub.isDraining()) sub.unsubscribe();
+    });
     const sub = this.nc.subscribe(subject, {
       queue: opts?.queue || undefined,
       callback: (err: NatsError | null, msg: Msg) => {
-        if (err) queue?.end();
-        else queue?.push(new NatsBusMessage(msg, this.nc));
+        if (err) target.end();
+        else target.push(new NatsBusMessage(msg, this.nc));
       },
     });
-    queue = new MessageQueue(() => {
-      if (!sub.isClosed() && !sub.isDraining()) sub.unsubscribe();
-    });
-    const target = queue;
     void sub.closed.then(() => target.end());
     return target;
   }
