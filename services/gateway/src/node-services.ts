@@ -5,6 +5,9 @@ import { buildIngressServer, closeServer, listen, newIngressId } from './compose
 import { aliasesFrom, buildRouter } from './compose/router.ts';
 import { DEFAULT_SLIP } from './embedded.ts';
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 export interface ServiceHandle {
   url?: string;
   port?: number;
@@ -26,11 +29,34 @@ export async function connectBus(config: GatewayConfig, name: string, subjects: 
 }
 
 export async function startRouterService(o: { config: GatewayConfig; logger: Logger; bus: Bus; providers?: ProviderRegistry; subjects?: Subjects }): Promise<ServiceHandle> {
-  const router = buildRouter({ config: o.config, logger: o.logger, ...(o.providers ? { providers: o.providers } : {}) });
-  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [router.stage] }, { distributed: true, subjects: o.subjects ?? subjectsFromEnv() });
+  const subjects = o.subjects ?? subjectsFromEnv();
+  const origin = newIngressId();
+  const router = buildRouter({
+    config: o.config,
+    logger: o.logger,
+    ...(o.providers ? { providers: o.providers } : {}),
+    onCooldown: (id, ms) => o.bus.publish(subjects.cooldowns, encoder.encode(JSON.stringify({ id, ms, origin }))),
+  });
+  const cooldowns = o.bus.subscribe(subjects.cooldowns);
+  void (async () => {
+    for await (const msg of cooldowns) {
+      try {
+        const c = JSON.parse(decoder.decode(msg.data)) as { id: string; ms: number; origin: string };
+        if (c.origin !== origin && typeof c.id === 'string' && Number.isFinite(c.ms)) router.policy.applyCooldown(c.id, c.ms, Date.now());
+      } catch (err) {
+        o.logger.warn({ err }, 'ignored a malformed cooldown message');
+      }
+    }
+  })();
+  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [router.stage] }, { distributed: true, subjects });
   pipeline.serveStages();
   await o.bus.flush();
-  return { close: () => pipeline.close() };
+  return {
+    async close() {
+      cooldowns.unsubscribe();
+      await pipeline.close();
+    },
+  };
 }
 
 export async function startIngressService(o: { config: GatewayConfig; logger: Logger; bus: Bus; port?: number; host?: string; subjects?: Subjects }): Promise<ServiceHandle> {

@@ -125,6 +125,7 @@ export async function runAttempts<T>(
     const tried = new Set<string>();
     let retryIndex = 0;
     let lastErr: GatewayError | ProviderError | null = null;
+    let pending: { from: RouterDeployment; err: ProviderError } | null = null;
     for (;;) {
       if (ax.signal.aborted) throw new AttemptsFailed({ error: new CancelledError(), attempts, fallbacks, deployment: lastDeployment });
       const pick = ax.policy.pick(group, deployments, tried, ax.stream, ax.now());
@@ -133,11 +134,22 @@ export async function runAttempts<T>(
         break;
       }
       const d = pick.deployment;
+      if (pending) {
+        const delay = ax.policy.retryDelayMs(pending.err, retryIndex - 1, pending.from.id === d.id);
+        pending = null;
+        if (delay > 0) {
+          try {
+            await ax.sleep(delay, ax.signal);
+          } catch {
+            throw new AttemptsFailed({ error: new CancelledError(), attempts, fallbacks, deployment: d });
+          }
+        }
+      }
       lastDeployment = d;
       tried.add(d.id);
       attempts++;
       const startedAt = ax.now();
-      ax.policy.onStart(d, startedAt);
+      ax.policy.onStart(d, startedAt, attempts > 1);
       const guard = new AttemptGuard(ax.signal);
       const t = firstTimeout(d);
       guard.arm(t.ms, t.what);
@@ -150,25 +162,18 @@ export async function runAttempts<T>(
         try {
           err = classify(raw, guard, ax.signal);
         } catch (programming) {
-          ax.policy.onAbandon(d, ax.now());
+          ax.policy.onAbandon(d, ax.now(), startedAt);
           throw programming;
         }
         if (err instanceof CancelledError) {
-          ax.policy.onAbandon(d, ax.now());
+          ax.policy.onAbandon(d, ax.now(), startedAt);
           throw new AttemptsFailed({ error: err, attempts, fallbacks, deployment: d });
         }
         ax.policy.onFailure(d, err, ax.now(), startedAt);
         lastErr = err;
-        if (!err.retriable) break;
-        const delay = ax.policy.retryDelayMs(d, err, retryIndex++, ax.now());
-        if (delay === null) break;
-        if (delay > 0) {
-          try {
-            await ax.sleep(delay, ax.signal);
-          } catch {
-            throw new AttemptsFailed({ error: new CancelledError(), attempts, fallbacks, deployment: d });
-          }
-        }
+        if (!err.retriable || !ax.policy.allowRetry(d, err, retryIndex, ax.now())) break;
+        retryIndex++;
+        pending = { from: d, err };
       }
     }
     const next = nextGroup(ax, group, lastErr, visited);

@@ -30,18 +30,22 @@ export interface RoutingPolicyOptions {
 export interface LiveRoutingPolicy extends RoutingPolicy {
   readonly board: BreakerBoard;
   readonly state: DeploymentStateStore;
+  /** Opens a deployment's breaker because another replica saw it fail. */
+  applyCooldown(deploymentId: string, cooldownMs: number, now: number): void;
 }
 
-export function createRoutingPolicy({ options, deps = {} }: { options: RoutingPolicyOptions; deps?: { rand?: Rand } }): LiveRoutingPolicy {
+export interface RoutingPolicyDeps {
+  rand?: Rand;
+  /** Told when this replica opens a breaker, so other replicas can cool the deployment too. */
+  onCooldown?: (deploymentId: string, cooldownMs: number) => void;
+}
+
+export function createRoutingPolicy({ options, deps = {} }: { options: RoutingPolicyOptions; deps?: RoutingPolicyDeps }): LiveRoutingPolicy {
   const rand = deps.rand ?? Math.random;
   const board = new BreakerBoard({ options: options.breaker });
   const state = new DeploymentStateStore();
   const budgets = new RetryBudgets({ options: options.budget });
 
-  function admission(d: RouterDeployment, now: number): 'normal' | 'probe' {
-    const s = board.state(d.id, now);
-    return s.kind === 'half-open' && s.probeStartedAt !== null ? 'probe' : 'normal';
-  }
 
   function pick(group: string, deployments: readonly RouterDeployment[], tried: ReadonlySet<string>, stream: boolean, now: number): Pick {
     if (deployments.length === 0) return { kind: 'none', reason: 'empty', retryAfterMs: 1000, detail: `no deployments serve ${group}` };
@@ -68,30 +72,38 @@ export function createRoutingPolicy({ options, deps = {} }: { options: RoutingPo
     board,
     state,
     pick,
-    onStart(d, now) {
+    onStart(d, now, retry) {
       state.onStart(d.id, now);
-      budgets.for(d.id).onRequest(now);
+      // The budget is a ratio of first attempts; counting retries too would loosen it.
+      if (!retry) budgets.for(d.id).onRequest(now);
     },
     onSuccess(d, sample, now) {
-      const adm = admission(d, now);
+      const adm = board.admissionOf(d.id, now - sample.latencyMs, now);
       state.onSuccess(d.id, now, { startedAt: now - sample.latencyMs, totalTokens: sample.tokens, ...(sample.ttftMs === null ? {} : { ttftMs: sample.ttftMs }) });
       board.recordSuccess(d.id, now, adm);
     },
     onFailure(d, err: ProviderError, now, startedAt) {
-      const adm = admission(d, now);
+      const adm = board.admissionOf(d.id, startedAt, now);
       state.onFailure(d.id, now, { startedAt, timedOut: err.kind === 'timeout' });
-      board.recordError(d.id, err, now, adm);
+      const wasOpen = board.state(d.id, now).kind === 'open';
+      const after = board.recordError(d.id, err, now, adm);
+      if (!wasOpen && after.kind === 'open') deps.onCooldown?.(d.id, after.until - now);
     },
-    onAbandon(d, now) {
-      const adm = admission(d, now);
-      state.onFailure(d.id, now, { startedAt: now });
+    applyCooldown(deploymentId, cooldownMs, now) {
+      if (board.state(deploymentId, now).kind === 'open') return;
+      board.record(deploymentId, { type: 'failure', openNow: true, cooldownMs }, now);
+    },
+    onAbandon(d, now, startedAt) {
+      const adm = board.admissionOf(d.id, startedAt, now);
+      state.onFailure(d.id, now, { startedAt });
       board.recordError(d.id, new Error('abandoned'), now, adm);
     },
-    retryDelayMs(d, err, retryIndex, now) {
+    allowRetry(d, err, retryIndex, now) {
       const retry = d.maxRetries === null ? options.retry : { ...options.retry, numRetries: d.maxRetries };
-      if (!shouldRetry(err, retryIndex, retry)) return null;
-      if (!budgets.for(d.id).tryAcquire(now)) return null;
-      return Math.max(options.minRetryDelayMs, backoffDelayMs(retryIndex + 1, retry, rand, err));
+      return shouldRetry(err, retryIndex, retry) && budgets.for(d.id).tryAcquire(now);
+    },
+    retryDelayMs(err, retryIndex, sameDeployment) {
+      return Math.max(options.minRetryDelayMs, backoffDelayMs(retryIndex + 1, options.retry, rand, sameDeployment ? err : undefined));
     },
     fallbacksFor(group, err) {
       return fallbackGroups(group, err.kind, options.fallbacks);

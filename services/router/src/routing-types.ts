@@ -30,13 +30,19 @@ export type Pick =
 /** Decisions the attempt loop asks for; implemented over the pure domain (strategies, breaker, retry, fallbacks). */
 export interface RoutingPolicy {
   pick(group: string, deployments: readonly RouterDeployment[], tried: ReadonlySet<string>, stream: boolean, now: number): Pick;
-  onStart(d: RouterDeployment, now: number): void;
+  /** `retry` is true for every attempt after the first of a request. */
+  onStart(d: RouterDeployment, now: number, retry: boolean): void;
   onSuccess(d: RouterDeployment, sample: { latencyMs: number; ttftMs: number | null; tokens: number }, now: number): void;
   onFailure(d: RouterDeployment, err: ProviderError, now: number, startedAt: number): void;
   /** Releases in-flight accounting when an attempt ends without success or failure (cancelled). */
-  onAbandon(d: RouterDeployment, now: number): void;
-  /** Delay before the next retry on this group, or null when no retry is allowed. */
-  retryDelayMs(d: RouterDeployment, err: ProviderError, retryIndex: number, now: number): number | null;
+  onAbandon(d: RouterDeployment, now: number, startedAt: number): void;
+  /** Whether one more retry on this group is allowed (num_retries, retry budget); spends budget when true. */
+  allowRetry(d: RouterDeployment, err: ProviderError, retryIndex: number, now: number): boolean;
+  /**
+   * Wait before retry `retryIndex` (0 = first). A provider's Retry-After only binds when the retry goes
+   * to the same deployment; another deployment is tried after the jittered backoff alone.
+   */
+  retryDelayMs(err: ProviderError, retryIndex: number, sameDeployment: boolean): number;
   /** Model groups to try after `group` failed with `err`, in order. */
   fallbacksFor(group: string, err: ProviderError): string[];
 }

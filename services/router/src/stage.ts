@@ -212,14 +212,14 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
       evt.httpStatus = 200;
       if (tally.assembled) evt.response = JSON.stringify(tally.assembled);
     } else if (ctx.signal.aborted) {
-      deps.policy.onAbandon(a.deployment, now());
+      deps.policy.onAbandon(a.deployment, now(), a.startedAt);
       evt.outcome = 'cancelled';
       evt.httpStatus = 499;
       evt.errorCode = 'cancelled';
     } else {
       const pe = failure instanceof ProviderError ? failure : a.guard.timedOut ? new ProviderError('timeout', a.guard.timedOut, { status: 408 }) : null;
       if (pe) deps.policy.onFailure(a.deployment, pe, now(), a.startedAt);
-      else deps.policy.onAbandon(a.deployment, now());
+      else deps.policy.onAbandon(a.deployment, now(), a.startedAt);
       const gw = new GatewayError(pe?.kind === 'timeout' ? 'upstream_timeout' : 'stream_interrupted', {
         params: { detail: `The provider stream failed after ${tally.chunks} chunks: ${pe ? pe.message : 'internal error'}` },
       });

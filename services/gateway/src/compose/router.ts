@@ -38,10 +38,19 @@ export function aliasesFrom(config: GatewayConfig): Record<string, string> {
   return out;
 }
 
-export function buildRouter({ config, logger, providers }: { config: GatewayConfig; logger: Logger; providers?: ProviderRegistry }): BuiltRouter {
+export interface BuildRouterOptions {
+  config: GatewayConfig;
+  logger: Logger;
+  providers?: ProviderRegistry;
+  /** Distributed mode: share breaker openings with the other router replicas. */
+  onCooldown?: (deploymentId: string, cooldownMs: number) => void;
+}
+
+export function buildRouter({ config, logger, providers, onCooldown }: BuildRouterOptions): BuiltRouter {
   const rs = config.router_settings;
   const groups = createModelGroups(config.deployments, aliasesFrom(config));
   const policy = createRoutingPolicy({
+    ...(onCooldown ? { deps: { onCooldown } } : {}),
     options: {
       strategy: rs.routing_strategy,
       retry: { ...defaultRetryConfig(), numRetries: config.litellm_settings.num_retries ?? rs.num_retries },

@@ -4,6 +4,8 @@ export interface Subjects {
   readonly prefix: string;
   readonly completed: string;
   readonly keys: string;
+  /** Breaker openings shared between router replicas. */
+  readonly cooldowns: string;
   readonly cancelWildcard: string;
   /** Durable stream subjects (JetStream) for this namespace. */
   readonly events: string;
@@ -20,6 +22,7 @@ export function subjectsFor(namespace = ''): Subjects {
     prefix,
     completed: `${prefix}.evt.completed`,
     keys: `${prefix}.evt.keys`,
+    cooldowns: `${prefix}.ctl.cooldown`,
     cancelWildcard: `${prefix}.cancel.*`,
     events: `${prefix}.evt.>`,
     stage: (stage) => `${prefix}.req.${stage}`,
