@@ -39,6 +39,12 @@ describe('config deployments - wildcards', () => {
     assert.deepEqual(matches.map((m) => [m.provider, m.providerModel]), [['openai', 'gpt-4o'], ['azure', 'gpt-4o']]);
     assert.deepEqual(matchWildcard(loaded.deployments, 'team-b/gpt-4o'), []);
   });
+
+  test('a wildcard model_name may point at one fixed model', () => {
+    const text = 'model_list:\n  - model_name: "gpt-*"\n    litellm_params: { model: openai/gpt-4o-mini, api_key: sk-x }\n';
+    const [d] = matchWildcard(loadConfig({ text, env: {} }).config.deployments, 'gpt-3.5-turbo');
+    assert.deepEqual([d?.provider, d?.providerModel, d?.modelGroup], ['openai', 'gpt-4o-mini', 'gpt-3.5-turbo']);
+  });
 });
 
 describe('config deployments - ids', () => {

@@ -170,10 +170,17 @@ export function buildDeployments(file: ConfigFile, ctx: DeploymentContext): Depl
   });
 }
 
-/** `openai/*` → /^openai\/(.+)$/ */
+const patternCache = new Map<string, RegExp>();
+
+/** `openai/*` → /^openai\/(.+)$/ (cached: the router asks per request). */
 export function wildcardPattern(pattern: string): RegExp {
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('(.+)')}$`);
+  let re = patternCache.get(pattern);
+  if (!re) {
+    const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'));
+    re = new RegExp(`^${escaped.join('(.+)')}$`);
+    patternCache.set(pattern, re);
+  }
+  return re;
 }
 
 function literalLength(pattern: string): number {
@@ -203,11 +210,16 @@ export function matchWildcard(deployments: readonly Deployment[], requestedModel
 function concreteDeployment(d: Deployment, captures: string[], requestedModel: string, env: Env): Deployment {
   let i = 0;
   const model = d.litellmModel.replace(/\*/g, () => captures[i++] ?? '');
-  const fromTemplate = /^[^*]+\//.test(d.litellmModel);
-  const base = { ...d, id: `${d.id}:${model}`, modelGroup: requestedModel, litellmModel: model, wildcard: false, headers: { ...d.headers }, tags: [...d.tags], requestDefaults: { ...d.requestDefaults } };
-  if (fromTemplate) return { ...base, providerModel: d.providerModel.replace(/\*/g, () => captures.shift() ?? '') };
+  const base: Deployment = {
+    ...d, id: `${d.id}:${model}`, modelGroup: requestedModel, litellmModel: model, wildcard: false,
+    headers: { ...d.headers }, tags: [...d.tags], requestDefaults: { ...d.requestDefaults },
+  };
+  if (d.providerPrefix !== '') {
+    const prefix = `${d.providerPrefix}/`;
+    return { ...base, providerModel: model.startsWith(prefix) ? model.slice(prefix.length) : model };
+  }
   // A bare `*` template: the provider comes from the requested name, credentials from the environment.
-  const r = resolveProvider({ model, apiBase: d.apiBase === null || d.provider !== 'openai-compatible' ? undefined : d.apiBase, apiKey: d.apiKey ?? undefined }, env);
+  const r = resolveProvider({ model, apiBase: d.apiBase ?? undefined, apiKey: d.apiKey ?? undefined }, env);
   return {
     ...base,
     provider: r.provider,
