@@ -62,13 +62,22 @@ export interface FakeDialect {
   errorBody(status: number, message: string, code: string | undefined): unknown;
   streamErrorEvent(message: string): string;
   malformedEvent: string;
+  /** The API key the request carried, as this provider sends it. */
+  apiKeyOf(req: IncomingMessage, query: URLSearchParams): string | undefined;
+  /** The provider's real answer to a wrong key. */
+  authError: { status: number; body: unknown };
 }
 
 export interface FakeServerOptions {
   /** Benchmark mode: no recording, no scripting, default answers pre-serialized and cached per model. */
   fast?: boolean;
-  /** Behaviour when nothing else is scripted (default: reply, or stream when the request streams). */
+  /**
+   * Behaviour when nothing else is scripted (default: reply, or stream when the request streams).
+   * Fast mode honours a reply/stream default too (content, chunks, chunkDelayMs) for realistic benchmarks.
+   */
   defaultBehaviour?: FakeBehaviour;
+  /** When set, other keys get the provider's real wrong-key answer (OpenAI 401, Gemini 400 API_KEY_INVALID). */
+  apiKey?: string;
 }
 
 export interface FakeServer extends AsyncDisposable {
@@ -83,12 +92,12 @@ export interface FakeServer extends AsyncDisposable {
 
 export const DEFAULT_CONTENT = 'Hello from the fake provider.';
 
-/** Splits text into `n` pieces that concatenate back to it. */
+/** Splits text into `n` non-empty pieces (fewer only when the text is shorter) that concatenate back to it. */
 export function splitContent(text: string, n: number): string[] {
-  const size = Math.max(1, Math.ceil(text.length / Math.max(1, n)));
+  const count = Math.max(1, Math.min(n, text.length));
   const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out.length > 0 ? out : [''];
+  for (let i = 0; i < count; i++) out.push(text.slice(Math.floor((i * text.length) / count), Math.floor(((i + 1) * text.length) / count)));
+  return out;
 }
 
 /**
@@ -143,6 +152,9 @@ export async function startFakeServer(dialect: FakeDialect, opts: FakeServerOpti
       return json(res, 400, dialect.errorBody(400, 'request body is not valid JSON', 'invalid_json'));
     }
     const route = dialect.route(req.method ?? 'GET', u.pathname, u.searchParams, body);
+    if (opts.apiKey !== undefined && dialect.apiKeyOf(req, u.searchParams) !== opts.apiKey) {
+      return json(res, dialect.authError.status, dialect.authError.body);
+    }
     if (opts.fast) return fast(res, route, body);
     let abortedResolve: (t: number) => void = () => {};
     const rec: RecordedRequest = {
@@ -203,14 +215,17 @@ export async function startFakeServer(dialect: FakeDialect, opts: FakeServerOpti
     res.end(dialect.streamTerminator ?? undefined);
   }
 
-  function fast(res: ServerResponse, route: FakeRoute | null, body: Record<string, unknown>): void {
+  const fastReply = opts.defaultBehaviour?.type === 'reply' ? opts.defaultBehaviour : { type: 'reply' as const };
+  const fastStream = opts.defaultBehaviour?.type === 'stream' ? opts.defaultBehaviour : { type: 'stream' as const };
+
+  async function fast(res: ServerResponse, route: FakeRoute | null, body: Record<string, unknown>): Promise<void> {
     if (!route) return json(res, 404, dialect.errorBody(404, 'no route', 'not_found'));
     const key = `${route.op}:${route.stream}:${route.model}:${JSON.stringify(body.stream_options ?? null)}`;
     let hit = cache.get(key);
     if (!hit) {
       hit = route.stream
-        ? [...dialect.streamEvents(route, { type: 'stream' }, body), ...(dialect.streamTerminator ? [dialect.streamTerminator] : [])].map((s) => Buffer.from(s))
-        : Buffer.from(JSON.stringify(dialect.replyBody(route, { type: 'reply' }, body)));
+        ? [...dialect.streamEvents(route, fastStream, body), ...(dialect.streamTerminator ? [dialect.streamTerminator] : [])].map((s) => Buffer.from(s))
+        : Buffer.from(JSON.stringify(dialect.replyBody(route, fastReply, body)));
       if (cache.size < 1000) cache.set(key, hit);
     }
     if (Buffer.isBuffer(hit)) {
@@ -218,7 +233,11 @@ export async function startFakeServer(dialect: FakeDialect, opts: FakeServerOpti
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    for (const ev of hit) res.write(ev);
+    for (let i = 0; i < hit.length; i++) {
+      if (i > 0 && fastStream.chunkDelayMs) await sleep(fastStream.chunkDelayMs);
+      if (res.destroyed) return;
+      res.write(hit[i]);
+    }
     res.end();
   }
 

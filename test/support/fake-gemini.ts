@@ -85,6 +85,14 @@ export const geminiDialect: FakeDialect = {
   },
   streamErrorEvent: (message) => sse({ error: { code: 500, message, status: 'INTERNAL' } }),
   malformedEvent: 'data: {"candidates": [{"content": {"parts": [{"text": "trunc\r\n\r\n',
+  authError: {
+    status: 400,
+    body: { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } }] } },
+  },
+  apiKeyOf(req, query) {
+    const header = req.headers['x-goog-api-key'];
+    return typeof header === 'string' ? header : (query.get('key') ?? undefined);
+  },
 };
 
 /** Starts the fake on 127.0.0.1 with a random port; point a gemini target's api_base at `url`. */

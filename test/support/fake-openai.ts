@@ -84,6 +84,12 @@ export const openaiDialect: FakeDialect = {
   },
   streamErrorEvent: (message) => sse({ error: { message, type: 'server_error', param: null, code: null } }),
   malformedEvent: 'data: {"id":"chatcmpl-fake0002","choices":[{"delta":\n\n',
+  authError: { status: 401, body: { error: { message: 'Incorrect API key provided: sk-****. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } },
+  apiKeyOf(req) {
+    const azureKey = req.headers['api-key'];
+    if (typeof azureKey === 'string') return azureKey;
+    return /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  },
 };
 
 /** Starts the fake on 127.0.0.1 with a random port. Azure paths (`/openai/deployments/{d}/…`) are served too. */

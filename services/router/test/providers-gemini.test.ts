@@ -207,6 +207,12 @@ describe('gemini - adapter against the fake', () => {
     }
   });
 
+  test('gemini - a wrong key gets Gemini\'s 400 API_KEY_INVALID, mapped to auth', async () => {
+    await using fake = await startFakeGemini({ apiKey: 'right' });
+    await assert.rejects(adapter.chat(req(), target(fake.url, { apiKey: 'wrong' }), opts()), (e) => e instanceof ProviderError && e.kind === 'auth' && e.status === 400);
+    assert.ok(await adapter.chat(req(), target(fake.url, { apiKey: 'right' }), opts()));
+  });
+
   test('gemini - embeddings via batchEmbedContents', async () => {
     await using fake = await startFakeGemini();
     const r = await adapter.embeddings?.({ model: 'x', input: ['a', 'b', 'c'], dimensions: 16 }, target(fake.url, { model: 'text-embedding-004' }), opts());

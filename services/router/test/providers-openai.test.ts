@@ -266,6 +266,14 @@ describe('azure - adapter against the fake', () => {
 });
 
 describe('fake - fast mode', () => {
+  test('fake - fast mode honours a default stream shape and enforces the api key', async () => {
+    await using fake = await startFakeOpenAI({ fast: true, apiKey: 'sk-test', defaultBehaviour: { type: 'stream', chunks: 12, chunkDelayMs: 1 } });
+    const adapter = createOpenAIAdapter();
+    const chunks = await collect(await adapter.chatStream(req({ stream: true }), target(fake.url), opts()));
+    assert.equal(chunks.filter((c) => c.choices[0]?.delta.content).length, 12);
+    await assert.rejects(adapter.chat(req(), target(fake.url, { apiKey: 'sk-wrong' }), opts()), (e) => e instanceof ProviderError && e.kind === 'auth' && e.status === 401);
+  });
+
   test('fake - fast mode answers from pre-serialized bodies without recording', async () => {
     await using fake = await startFakeOpenAI({ fast: true });
     const adapter = createOpenAIAdapter();
