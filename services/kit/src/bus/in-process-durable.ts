@@ -97,6 +97,35 @@ export class DurableLog {
   }
 }
 
+/** A class, not an object of closures: tsx's keepNames makes per-message named closures costly. */
+class LocalDelivery implements DurableMessage {
+  constructor(
+    private readonly state: DurableState,
+    private readonly msg: StoredMessage,
+    readonly deliveries: number,
+  ) {}
+
+  get subject(): string {
+    return this.msg.subject;
+  }
+
+  get data(): Uint8Array {
+    return this.msg.data;
+  }
+
+  get headers(): BusHeaders {
+    return this.msg.headers;
+  }
+
+  ack(): void {
+    this.state.ack(this.msg.seq);
+  }
+
+  nak(delayMs?: number): void {
+    this.state.nak(this.msg.seq, delayMs ?? 0);
+  }
+}
+
 class Member {
   readonly running = new Set<Promise<void>>();
   constructor(readonly handler: DurableHandler) {}
@@ -172,20 +201,8 @@ class DurableState {
     p.deliveries += 1;
     p.deadline = now + this.ackWaitMs;
     if (p.deadline < this.earliestDeadline) this.earliestDeadline = p.deadline;
-    const delivery = this.delivery(msg, p.deliveries);
+    const delivery = new LocalDelivery(this, msg, p.deliveries);
     queueMicrotask(() => this.run(member, delivery));
-  }
-
-  private delivery(msg: StoredMessage, deliveries: number): DurableMessage {
-    const seq = msg.seq;
-    return {
-      subject: msg.subject,
-      data: msg.data,
-      headers: msg.headers,
-      deliveries,
-      ack: () => this.ack(seq),
-      nak: (delayMs?: number) => this.nak(seq, delayMs ?? 0),
-    };
   }
 
   private run(member: Member, msg: DurableMessage): void {
@@ -201,11 +218,11 @@ class DurableState {
     void running.finally(() => member.running.delete(running));
   }
 
-  private ack(seq: number): void {
+  ack(seq: number): void {
     if (this.pending.delete(seq)) queueMicrotask(() => this.pump());
   }
 
-  private nak(seq: number, delayMs: number): void {
+  nak(seq: number, delayMs: number): void {
     const p = this.pending.get(seq);
     if (!p) return;
     p.deadline = Date.now() + Math.max(0, delayMs);

@@ -1,9 +1,9 @@
 // In-process adapter of the Bus port: subjects, queue groups, request/reply and durable streams in one process.
 import { DurableLog } from './in-process-durable.ts';
 import { MessageQueue } from './message-queue.ts';
+import { PendingReply } from './pending-reply.ts';
 import {
   BusNoRespondersError,
-  BusTimeoutError,
   type Bus,
   type BusHeaders,
   type BusMessage,
@@ -26,11 +26,6 @@ interface LocalSub {
   readonly queue: string;
   readonly target: MessageQueue;
   readonly tokens: string[] | undefined;
-}
-
-interface PendingRequest {
-  deliver(msg: BusMessage): void;
-  fail(err: unknown): void;
 }
 
 class LocalMessage implements BusMessage {
@@ -60,7 +55,7 @@ function addToGroup(groups: Map<string, LocalSub[]> | undefined, sub: LocalSub):
 class InProcessBus implements Bus {
   private readonly literal = new Map<string, LocalSub[]>();
   private wildcards: LocalSub[] = [];
-  private readonly inboxes = new Map<string, PendingRequest>();
+  private readonly inboxes = new Map<string, PendingReply>();
   private readonly queueTurns = new Map<string, number>();
   private readonly inboxPrefix = `_INBOX.local${++busCount}.`;
   private requestSeq = 0;
@@ -89,36 +84,10 @@ class InProcessBus implements Bus {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const reply = this.inboxPrefix + (++this.requestSeq).toString(36);
     return new Promise<BusMessage>((resolve, reject) => {
-      const settle = (): void => {
-        this.inboxes.delete(reply);
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onAbort = (): void => {
-        settle();
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        settle();
-        reject(new BusTimeoutError(subject, timeoutMs));
-      }, timeoutMs);
-      this.inboxes.set(reply, {
-        deliver: (msg) => {
-          settle();
-          resolve(msg);
-        },
-        fail: (err) => {
-          settle();
-          reject(err);
-        },
-      });
-      const receivers = this.route(subject, data, opts.headers ? { ...opts.headers } : NO_HEADERS, reply);
-      if (receivers === 0) {
-        settle();
-        reject(new BusNoRespondersError(subject));
-        return;
+      const pending = new PendingReply(subject, reply, this.inboxes, resolve, reject, timeoutMs, signal);
+      if (this.route(subject, data, opts.headers ? { ...opts.headers } : NO_HEADERS, reply) === 0) {
+        pending.fail(new BusNoRespondersError(subject));
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

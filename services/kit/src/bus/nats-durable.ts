@@ -157,19 +157,39 @@ export class JetStreamDurable {
   }
 }
 
-function toDurableMessage(m: JsMsg): DurableMessage {
-  return {
-    subject: m.subject,
-    data: m.data,
-    headers: fromNatsHeaders(m.headers),
-    deliveries: m.info.redeliveryCount,
-    ack: () => m.ack(),
-    nak: (delayMs?: number) => m.nak(delayMs),
-  };
+/** A received JetStream message; headers are decoded on first access. */
+class JetStreamDelivery implements DurableMessage {
+  private decoded: BusHeaders | undefined;
+
+  constructor(private readonly m: JsMsg) {}
+
+  get subject(): string {
+    return this.m.subject;
+  }
+
+  get data(): Uint8Array {
+    return this.m.data;
+  }
+
+  get headers(): BusHeaders {
+    return (this.decoded ??= fromNatsHeaders(this.m.headers));
+  }
+
+  get deliveries(): number {
+    return this.m.info.redeliveryCount;
+  }
+
+  ack(): void {
+    this.m.ack();
+  }
+
+  nak(delayMs?: number): void {
+    this.m.nak(delayMs);
+  }
 }
 
 async function runHandler(handler: DurableHandler, m: JsMsg, ackWaitMs: number): Promise<void> {
-  const msg = toDurableMessage(m);
+  const msg = new JetStreamDelivery(m);
   try {
     await handler(msg);
   } catch {

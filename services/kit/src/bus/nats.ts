@@ -1,11 +1,11 @@
 // NATS adapter of the Bus port: core pub/sub and request/reply, JetStream for durable streams.
 import { connect, createInbox, type Msg, type NatsConnection, type NatsError } from 'nats';
 import { MessageQueue } from './message-queue.ts';
+import { PendingReply } from './pending-reply.ts';
 import { JetStreamDurable, type StreamOptions } from './nats-durable.ts';
 import { NatsBusMessage, isNoResponders, publishOptions } from './nats-codec.ts';
 import {
   BusNoRespondersError,
-  BusTimeoutError,
   type Bus,
   type BusHeaders,
   type BusMessage,
@@ -27,16 +27,10 @@ export interface NatsBusOptions {
 
 export const DEFAULT_STREAM: Readonly<StreamOptions> = Object.freeze({ name: 'GW_EVENTS', subjects: ['gw.v1.evt.>'] });
 
-interface PendingRequest {
-  readonly subject: string;
-  deliver(msg: BusMessage): void;
-  fail(err: unknown): void;
-}
-
 class NatsBus implements Bus {
   /** One wildcard inbox subscription serves every request (what nats.js calls the mux). */
   private readonly inbox = createInbox();
-  private readonly pending = new Map<string, PendingRequest>();
+  private readonly pending = new Map<string, PendingReply>();
   private requestSeq = 0;
   private readonly durable: JetStreamDurable;
 
@@ -61,36 +55,11 @@ class NatsBus implements Bus {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const token = (++this.requestSeq).toString(36);
     return new Promise<BusMessage>((resolve, reject) => {
-      const settle = (): void => {
-        this.pending.delete(token);
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onAbort = (): void => {
-        settle();
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        settle();
-        reject(new BusTimeoutError(subject, timeoutMs));
-      }, timeoutMs);
-      this.pending.set(token, {
-        subject,
-        deliver: (msg) => {
-          settle();
-          resolve(msg);
-        },
-        fail: (err) => {
-          settle();
-          reject(err);
-        },
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const pending = new PendingReply(subject, token, this.pending, resolve, reject, timeoutMs, signal);
       try {
         this.nc.publish(subject, data, publishOptions(opts.headers, `${this.inbox}.${token}`));
       } catch (err) {
-        settle();
-        reject(err);
+        pending.fail(err);
       }
     });
   }
