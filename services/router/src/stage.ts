@@ -4,6 +4,8 @@ import {
   baseCompletedEvent,
   type CompletedEvent,
   type Logger,
+  type ReplyFilter,
+  type ReplyFilterFactory,
   type RequestEnvelope,
   type Stage,
   type StageContext,
@@ -15,7 +17,7 @@ import { toGatewayError } from './errors.ts';
 import type { ProviderAdapter, ProviderName, ProviderTarget } from './providers/types.ts';
 import { ProviderError } from './providers/types.ts';
 import type { RouterDeployment, RoutingPolicy, TimeoutSettings } from './routing-types.ts';
-import { emptyTally, relayStream, type StreamTally } from './stream-relay.ts';
+import { ReplyBlockedError, emptyTally, relayStream, type StreamTally } from './stream-relay.ts';
 import { ZERO_USAGE, costOf, estimateUsage, usageFromOpenAI, type TokenCounter } from './usage.ts';
 
 export interface RouterStageDeps {
@@ -24,6 +26,8 @@ export interface RouterStageDeps {
   policy: RoutingPolicy;
   logger: Logger;
   countTokens?: TokenCounter;
+  /** Post-call guardrails (output filter, pseudonym restore), applied to every chat answer. */
+  replyFilter?: ReplyFilterFactory;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
@@ -40,12 +44,27 @@ export function targetOf(d: RouterDeployment): ProviderTarget {
   return { provider: d.provider, model: d.providerModel, apiBase: d.apiBase, apiKey: d.apiKey, apiVersion: d.apiVersion, headers: d.headers };
 }
 
+/** Request fields that steer the gateway itself and must not reach a provider. */
+const GATEWAY_FIELDS = ['cache', 'fallbacks', 'context_window_fallbacks', 'num_retries', 'guardrails', 'mock_response', 'metadata', 'caching', 'ttl'];
+
+/** The body a provider sees: gateway-only fields removed, the deployment's litellm_params defaults filled in. */
 function withDefaults<T extends Record<string, unknown>>(body: T, d: RouterDeployment): T {
-  const keys = Object.keys(d.requestDefaults);
-  if (keys.length === 0) return body;
   const out: Record<string, unknown> = { ...body };
-  for (const k of keys) if (out[k] === undefined) out[k] = d.requestDefaults[k];
+  for (const k of GATEWAY_FIELDS) delete out[k];
+  for (const k of Object.keys(d.requestDefaults)) if (out[k] === undefined) out[k] = d.requestDefaults[k];
   return out as T;
+}
+
+/** Applies the reply filter to each choice of a full answer; returns the block, if any. */
+function filterCompletion(filter: ReplyFilter, resp: openai.ChatCompletion): ReplyBlockedError | null {
+  for (const choice of resp.choices ?? []) {
+    const content = choice.message?.content;
+    if (typeof content !== 'string' || content.length === 0) continue;
+    const r = filter.text(choice.index, content);
+    if (!r.ok) return new ReplyBlockedError(r.error, r.verdict);
+    choice.message.content = r.value;
+  }
+  return null;
 }
 
 export function createRouterStage({ deps, options }: { deps: RouterStageDeps; options: RouterStageOptions }): Stage {
@@ -154,9 +173,25 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     const usage = reported ?? estimateUsage(env.body, JSON.stringify(result).length / 2, deps.countTokens ?? null, a.deployment.providerModel);
     const tokens = usage.totalTokens;
     deps.policy.onSuccess(a.deployment, { latencyMs: upstreamMs, ttftMs: null, tokens }, now());
+    const evt = baseCompletedEvent(env, now());
+    const filter = env.callType === 'chat' ? (deps.replyFilter?.(env) ?? null) : null;
+    if (filter) {
+      const blocked = filterCompletion(filter, result as openai.ChatCompletion);
+      evt.verdicts = [...env.verdicts, ...filter.verdicts()];
+      if (blocked) {
+        ctx.reply.send('error', blocked.gatewayError.status, null, JSON.stringify(blocked.gatewayError.toOpenAI()));
+        evt.outcome = 'blocked';
+        evt.httpStatus = blocked.gatewayError.status;
+        evt.errorCode = blocked.gatewayError.code;
+        evt.usage = usage;
+        evt.usageEstimated = reported === null;
+        evt.costUsd = costOf(usage, a.deployment);
+        ctx.complete(finishEvent(env, evt, a));
+        return;
+      }
+    }
     const json = JSON.stringify(result);
     ctx.reply.send('body', 200, headersOf(a, upstreamMs), json);
-    const evt = baseCompletedEvent(env, now());
     evt.outcome = 'success';
     evt.httpStatus = 200;
     evt.usage = usage;
@@ -183,11 +218,13 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     // Committed: from here on nothing is retried elsewhere; tokens may already reach the client.
     const { iter, first, firstAt } = a.value;
     const tally: StreamTally = emptyTally();
+    const filter = deps.replyFilter?.(env) ?? null;
     ctx.reply.send('head', 200, headersOf(a, firstAt - a.startedAt), null);
     const evt = baseCompletedEvent(env, now());
     let failure: unknown = null;
     try {
       await relayStream(first, iter, a.guard, ctx.reply, tally, {
+        filter,
         includeUsage: body.stream_options?.include_usage === true,
         assemble: env.metadata[CACHE_STORE_FLAG] === '1',
         idleTimeoutMs: timeouts.streamIdleTimeoutMs,
@@ -205,7 +242,17 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     evt.usageEstimated = reported === null;
     evt.costUsd = costOf(usage, a.deployment);
     evt.ttftMs = (tally.firstTokenAt ?? firstAt) - env.receivedAtMs;
-    if (failure === null) {
+    if (filter) evt.verdicts = [...env.verdicts, ...filter.verdicts()];
+    if (failure instanceof ReplyBlockedError) {
+      // A post-call guardrail stopped the stream: stop reading upstream and end with its error event.
+      a.guard.controller.abort();
+      deps.policy.onSuccess(a.deployment, { latencyMs: now() - a.startedAt, ttftMs: firstAt - a.startedAt, tokens: usage.totalTokens }, now());
+      ctx.reply.send('error', failure.gatewayError.status, null, JSON.stringify(failure.gatewayError.toOpenAI()));
+      evt.outcome = 'blocked';
+      evt.httpStatus = failure.gatewayError.status;
+      evt.errorCode = failure.gatewayError.code;
+      if (!evt.verdicts.includes(failure.verdict)) evt.verdicts = [...evt.verdicts, failure.verdict];
+    } else if (failure === null) {
       ctx.reply.send('end', 200, null, null);
       deps.policy.onSuccess(a.deployment, { latencyMs: now() - a.startedAt, ttftMs: firstAt - a.startedAt, tokens: usage.totalTokens }, now());
       evt.outcome = 'success';

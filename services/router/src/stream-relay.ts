@@ -1,5 +1,5 @@
 // Forwards a committed provider stream to the client chunk by chunk, watching idle time, and tallies what was sent.
-import type { ReplyWriter, openai } from '@ai-gateway/kit';
+import type { GatewayError, GuardrailVerdict, ReplyFilter, ReplyWriter, openai } from '@ai-gateway/kit';
 import type { AttemptGuard } from './attempts.ts';
 
 /** What a finished (or broken) stream delivered. */
@@ -19,7 +19,34 @@ interface ChoiceAcc {
   finish: openai.FinishReason | null;
 }
 
+/** A post-call guardrail stopped the answer part-way. */
+export class ReplyBlockedError extends Error {
+  constructor(readonly gatewayError: GatewayError, readonly verdict: GuardrailVerdict) {
+    super(gatewayError.message);
+    this.name = 'ReplyBlockedError';
+  }
+}
+
+/** Runs the reply filter over a chunk's content deltas (and flushes held-back text at a choice's end). */
+function filterChunk(filter: ReplyFilter, chunk: openai.ChatCompletionChunk): void {
+  for (const c of chunk.choices) {
+    let text = '';
+    if (typeof c.delta.content === 'string' && c.delta.content.length > 0) {
+      const r = filter.delta(c.index, c.delta.content);
+      if (!r.ok) throw new ReplyBlockedError(r.error, r.verdict);
+      text = r.value;
+    }
+    if (c.finish_reason) {
+      const r = filter.flush(c.index);
+      if (!r.ok) throw new ReplyBlockedError(r.error, r.verdict);
+      text += r.value;
+    }
+    if (typeof c.delta.content === 'string' || text.length > 0) c.delta.content = text;
+  }
+}
+
 export interface RelayOptions {
+  filter: ReplyFilter | null;
   includeUsage: boolean;
   assemble: boolean;
   idleTimeoutMs: number;
@@ -81,6 +108,7 @@ export async function relayStream(
   guard.arm(o.idleTimeoutMs, `stream idle for more than ${o.idleTimeoutMs} ms`);
   let chunk: openai.ChatCompletionChunk | undefined = first;
   while (chunk) {
+    if (o.filter) filterChunk(o.filter, chunk);
     const chars = deltaChars(chunk);
     if (chars > 0 && tally.firstTokenAt === null) tally.firstTokenAt = o.now();
     tally.completionChars += chars;

@@ -10,7 +10,10 @@ export interface RequestOptions {
 export function messagesBody(req: openai.ChatCompletionRequest, target: ProviderTarget, stream: boolean, opts: RequestOptions): anthropic.MessageCreateRequest {
   let body: anthropic.MessageCreateRequest;
   try {
-    body = anthropic.openAIRequestToAnthropic(req, opts.defaultMaxTokens === undefined ? {} : { defaultMaxTokens: opts.defaultMaxTokens });
+    body = anthropic.openAIRequestToAnthropic(req, {
+      apiVersion: target.apiVersion ?? anthropic.ANTHROPIC_VERSION,
+      ...(opts.defaultMaxTokens === undefined ? {} : { defaultMaxTokens: opts.defaultMaxTokens }),
+    });
   } catch (err) {
     if (isGatewayError(err)) throw new ProviderError('bad_request', err.message, { status: 400, retriable: false, cause: err });
     throw err;
