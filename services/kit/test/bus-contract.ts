@@ -281,6 +281,24 @@ export function runBusContract(name: string, makeBus: () => Bus | Promise<Bus>, 
           await c.stop();
         }));
 
+      test('durable - at most maxInFlight messages are unacked at once per durable name', () =>
+        withBus(async (bus) => {
+          const s = durableSubject();
+          const held: DurableMessage[] = [];
+          const c = await bus.consumeDurable(s, unique(), (m) => void held.push(m), { maxInFlight: 3, ackWaitMs: 10_000 });
+          for (let i = 0; i < 10; i++) await bus.publishDurable(s, enc.encode(String(i)));
+          await until(() => held.length >= 3, 5_000, 'first three');
+          await sleep(150);
+          assert.equal(held.length, 3);
+          held.forEach((m) => m.ack());
+          await until(() => held.length >= 6, 5_000, 'next three after acks');
+          await sleep(150);
+          assert.equal(held.length, 6);
+          assert.deepEqual(held.map((m) => dec.decode(m.data)), ['0', '1', '2', '3', '4', '5']);
+          held.forEach((m) => m.ack());
+          await c.stop();
+        }));
+
       test('durable - nak with a delay redelivers after the delay', () =>
         withBus(async (bus) => {
           const s = durableSubject();
