@@ -1,0 +1,67 @@
+// The Store port: everything cost accounting persists. One contract test suite runs against every adapter.
+import type { CompletedEvent } from '@ai-gateway/kit';
+import type { ReservationAuthority } from '../domain/ledger.ts';
+import type { ScopeLimits, ScopeRef } from '../domain/reservation.ts';
+import type { ChainVerdict } from './audit.ts';
+import type { BudgetRow } from './budgets-sql.ts';
+import type { RecordResult } from './spend-sql.ts';
+import type { KeyInput, KeyRecord, TeamInput, UserInput } from './tenants-sql.ts';
+
+export type { ChainVerdict } from './audit.ts';
+export type { BudgetRow } from './budgets-sql.ts';
+export type { RecordResult, RecordEncoders } from './spend-sql.ts';
+export type { KeyInput, KeyRecord, TeamInput, UserInput } from './tenants-sql.ts';
+
+export interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  payload: Uint8Array;
+  idempotencyKey: string;
+  createdAtMs: number;
+}
+
+export interface SpendLogRow {
+  requestId: string;
+  keyId: string | null;
+  teamId: string | null;
+  userId: string | null;
+  model: string;
+  costUsd: number;
+  totalTokens: number;
+  cacheStatus: string;
+  outcome: string;
+}
+
+export interface Store {
+  readonly dialect: 'pglite' | 'postgres';
+  /** Applies pending migrations; returns the versions applied now. */
+  migrate(): Promise<number[]>;
+
+  createTeam(team: TeamInput): Promise<void>;
+  createUser(user: UserInput): Promise<void>;
+  addTeamMember(teamId: string, userId: string, role?: string): Promise<void>;
+  teamMembers(teamId: string): Promise<{ userId: string; role: string }[]>;
+  /** Fails (unique violation) when the hash or the alias is taken. */
+  createKey(key: KeyInput): Promise<void>;
+  findKeyByHash(keyHash: string): Promise<KeyRecord | null>;
+
+  setLimits(scope: ScopeRef, limits: ScopeLimits, nowMs?: number): Promise<void>;
+  getBudget(scope: ScopeRef): Promise<BudgetRow | null>;
+  listBudgets(): Promise<BudgetRow[]>;
+  rollDueBudgets(nowMs?: number): Promise<number>;
+
+  /** The Postgres reservation authority over this store's budgets (holder = replica id, for slices). */
+  authority(options?: { holder?: string }): ReservationAuthority;
+  reservationCount(): Promise<number>;
+
+  /** Spend log + counters + billing and audit outbox rows + audit link in one transaction; idempotent on requestId. */
+  recordCompleted(event: CompletedEvent, nowMs?: number): Promise<RecordResult>;
+  getSpendLog(requestId: string): Promise<SpendLogRow | null>;
+
+  pendingOutbox(limit: number): Promise<OutboxRow[]>;
+  markPublished(ids: readonly string[], nowMs?: number): Promise<void>;
+
+  verifyAuditChain(): Promise<ChainVerdict>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,64 @@
+// The SQL port both store adapters implement (PGlite in-process, PostgreSQL over the network) and row readers.
+
+export interface SqlRunner {
+  query(text: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+export interface SqlExecutor extends SqlRunner {
+  readonly dialect: 'pglite' | 'postgres';
+  /** Runs several statements without parameters (migrations). */
+  exec(text: string): Promise<void>;
+  /** Runs `fn` in one transaction; a throw rolls it back. */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid SQL identifier: ${name}`);
+  return `"${name}"`;
+}
+
+export function num(row: Record<string, unknown>, col: string): number {
+  const v = row[col];
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' || typeof v === 'bigint') return Number(v);
+  throw new TypeError(`column ${col} is not a number`);
+}
+
+export function numOrNull(row: Record<string, unknown>, col: string): number | null {
+  return row[col] === null || row[col] === undefined ? null : num(row, col);
+}
+
+export function str(row: Record<string, unknown>, col: string): string {
+  const v = row[col];
+  if (typeof v === 'string') return v;
+  throw new TypeError(`column ${col} is not text`);
+}
+
+export function strOrNull(row: Record<string, unknown>, col: string): string | null {
+  const v = row[col];
+  return v === null || v === undefined ? null : str(row, col);
+}
+
+export function ms(row: Record<string, unknown>, col: string): number {
+  const v = row[col];
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'string') return Date.parse(v);
+  throw new TypeError(`column ${col} is not a timestamp`);
+}
+
+export function msOrNull(row: Record<string, unknown>, col: string): number | null {
+  return row[col] === null || row[col] === undefined ? null : ms(row, col);
+}
+
+export function strArray(row: Record<string, unknown>, col: string): string[] {
+  const v = row[col];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  throw new TypeError(`column ${col} is not text[]`);
+}
+
+export function bytes(row: Record<string, unknown>, col: string): Uint8Array {
+  const v = row[col];
+  if (v instanceof Uint8Array) return v;
+  throw new TypeError(`column ${col} is not bytea`);
+}

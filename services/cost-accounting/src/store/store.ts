@@ -1,0 +1,92 @@
+// createSqlStore: the Store over any SQL executor (PGlite or PostgreSQL run the same SQL).
+import type { SqlExecutor } from './sql.ts';
+import { bytes, ms, num, str, strOrNull } from './sql.ts';
+import type { OutboxRow, Store } from './port.ts';
+import { migrate } from './migrations.ts';
+import { listBudgetRows, readBudgetRow, rollDueBudgets, upsertLimits } from './budgets-sql.ts';
+import { createSqlAuthority } from './holds-sql.ts';
+import { jsonEncoders, recordCompletedTx, verifyAuditChainSql, type RecordEncoders } from './spend-sql.ts';
+import { insertKey, insertTeam, insertTeamMember, insertUser, selectKeyByHash, selectTeamMembers } from './tenants-sql.ts';
+
+const RETRIABLE_SQLSTATES = new Set(['40P01', '40001']); // deadlock detected, serialization failure
+
+function isRetriable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRIABLE_SQLSTATES.has(code);
+}
+
+async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !isRetriable(err)) throw err;
+      await new Promise((r) => setTimeout(r, 2 * i + Math.random() * 5));
+    }
+  }
+}
+
+export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: RecordEncoders; now?: () => number } }): Store {
+  const { sql } = input.deps;
+  const enc = input.deps.encoders ?? jsonEncoders;
+  const now = input.deps.now ?? Date.now;
+  return {
+    dialect: sql.dialect,
+    migrate: () => migrate(sql),
+
+    createTeam: (t) => insertTeam(sql, t),
+    createUser: (u) => insertUser(sql, u),
+    addTeamMember: (teamId, userId, role = 'user') => insertTeamMember(sql, teamId, userId, role),
+    teamMembers: (teamId) => selectTeamMembers(sql, teamId),
+    createKey: (k) => insertKey(sql, k),
+    findKeyByHash: (h) => selectKeyByHash(sql, h),
+
+    setLimits: (scope, limits, nowMs = now()) => upsertLimits(sql, scope, limits, nowMs),
+    getBudget: (scope) => readBudgetRow(sql, scope),
+    listBudgets: () => listBudgetRows(sql),
+    rollDueBudgets: (nowMs = now()) => withRetry(() => sql.transaction((tx) => rollDueBudgets(tx, nowMs))),
+
+    authority(options) {
+      const inner = createSqlAuthority({ deps: { sql }, options: options ?? {} });
+      return {
+        acquire: (hold, nowMs) => withRetry(() => inner.acquire(hold, nowMs)),
+        settle: (id, actual, nowMs) => withRetry(() => inner.settle(id, actual, nowMs)),
+        release: (id, nowMs) => withRetry(() => inner.release(id, nowMs)),
+        expire: (nowMs) => withRetry(() => inner.expire(nowMs)),
+      };
+    },
+    async reservationCount() {
+      const rows = await sql.query('SELECT count(*)::int AS n FROM reservations');
+      return rows[0] ? num(rows[0], 'n') : 0;
+    },
+
+    recordCompleted: (event, nowMs = now()) => withRetry(() => sql.transaction((tx) => recordCompletedTx(tx, event, nowMs, enc))),
+    async getSpendLog(requestId) {
+      const r = (await sql.query('SELECT * FROM spend_logs WHERE request_id = $1', [requestId]))[0];
+      if (!r) return null;
+      return {
+        requestId: str(r, 'request_id'), keyId: strOrNull(r, 'key_id'), teamId: strOrNull(r, 'team_id'), userId: strOrNull(r, 'user_id'),
+        model: str(r, 'requested_model'), costUsd: num(r, 'cost_usd'), totalTokens: num(r, 'total_tokens'),
+        cacheStatus: str(r, 'cache_status'), outcome: str(r, 'outcome'),
+      };
+    },
+
+    async pendingOutbox(limit) {
+      const rows = await sql.query(
+        'SELECT id::text AS id, topic, msg_key, payload, idempotency_key, created_at FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
+        [limit],
+      );
+      return rows.map(
+        (r): OutboxRow => ({ id: str(r, 'id'), topic: str(r, 'topic'), key: str(r, 'msg_key'), payload: bytes(r, 'payload'),
+          idempotencyKey: str(r, 'idempotency_key'), createdAtMs: ms(r, 'created_at') }),
+      );
+    },
+    async markPublished(ids, nowMs = now()) {
+      if (ids.length === 0) return;
+      await sql.query('UPDATE outbox SET published_at = $2 WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids, new Date(nowMs)]);
+    },
+
+    verifyAuditChain: () => verifyAuditChainSql(sql),
+    close: () => sql.close(),
+  };
+}
