@@ -1,8 +1,9 @@
 // Embedded mode: every stage and the ingress in one process, joined by the in-process bus.
-import { createInProcessBus, createPipeline, jsonPipelineCodec, type Bus, type GatewayConfig, type Logger, type Stage } from '@ai-gateway/kit';
+import { avroCodec, createInProcessBus, createPipeline, type Bus, type GatewayConfig, type Logger } from '@ai-gateway/kit';
 import type { ProviderRegistry } from '@ai-gateway/router';
 import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
-import { buildRouter, type BuiltRouter } from './compose/router.ts';
+import type { BuiltRouter } from './compose/router.ts';
+import { buildStages, slipFor } from './compose/stages.ts';
 
 export interface RunningGateway {
   url: string;
@@ -23,20 +24,19 @@ export interface EmbeddedOptions {
   bus?: Bus;
 }
 
-/** The stages every request passes through, in order (the router answers). */
-export const DEFAULT_SLIP = ['router'];
-
 export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway> {
   const bus = o.bus ?? createInProcessBus();
-  const router = buildRouter({ config: o.config, logger: o.logger, ...(o.providers ? { providers: o.providers } : {}) });
-  const stages: Stage[] = [router.stage];
-  const pipeline = createPipeline({ bus, codec: jsonPipelineCodec(), logger: o.logger, stages }, { distributed: false });
+  const slip = slipFor(o.config);
+  const built = await buildStages(slip, { config: o.config, logger: o.logger, bus, ...(o.providers ? { providers: o.providers } : {}) });
+  const router = built.router;
+  if (!router) throw new Error('the router stage is missing from the slip');
+  const pipeline = createPipeline({ bus, codec: avroCodec, logger: o.logger, stages: built.stages }, { distributed: false });
   const server = buildIngressServer({
     config: o.config,
     pipeline,
     logger: o.logger,
     ingressId: newIngressId(),
-    slip: DEFAULT_SLIP,
+    slip,
     resolves: (m) => router.groups.has(m),
   });
   const { port, url } = await listen(server, o.port ?? o.config.general_settings.port, o.host ?? o.config.general_settings.host);
@@ -49,6 +49,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
     async close() {
       await closeServer(server);
       await pipeline.close();
+      await built.close();
       if (!o.bus) await bus.close();
     },
   };

@@ -1,9 +1,9 @@
 // Distributed mode building blocks: one ingress or one stage host per process, joined over NATS.
-import { connectNatsBus, createPipeline, jsonPipelineCodec, subjectsFor, type Bus, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
+import { avroCodec, connectNatsBus, createPipeline, subjectsFor, type Bus, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
 import { createModelGroups, type ProviderRegistry } from '@ai-gateway/router';
 import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
-import { aliasesFrom, buildRouter } from './compose/router.ts';
-import { DEFAULT_SLIP } from './embedded.ts';
+import { aliasesFrom } from './compose/router.ts';
+import { buildStages, slipFor, type StageName } from './compose/stages.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -28,17 +28,21 @@ export async function connectBus(config: GatewayConfig, name: string, subjects: 
   return connectNatsBus({ servers: natsUrlOf(config), name, stream: { name: streamName, subjects: [subjects.events] } });
 }
 
-export async function startRouterService(o: { config: GatewayConfig; logger: Logger; bus: Bus; providers?: ProviderRegistry; subjects?: Subjects }): Promise<ServiceHandle> {
+/** Hosts one or more stages in this process, served from their bus subjects (queue groups). */
+export async function startStageService(o: { config: GatewayConfig; logger: Logger; bus: Bus; stages: StageName[]; providers?: ProviderRegistry; subjects?: Subjects }): Promise<ServiceHandle> {
   const subjects = o.subjects ?? subjectsFromEnv();
   const origin = newIngressId();
-  const router = buildRouter({
+  const built = await buildStages(o.stages, {
     config: o.config,
     logger: o.logger,
+    bus: o.bus,
     ...(o.providers ? { providers: o.providers } : {}),
     onCooldown: (id, ms) => o.bus.publish(subjects.cooldowns, encoder.encode(JSON.stringify({ id, ms, origin }))),
   });
+  const router = built.router;
   const cooldowns = o.bus.subscribe(subjects.cooldowns);
   void (async () => {
+    if (!router) return;
     for await (const msg of cooldowns) {
       try {
         const c = JSON.parse(decoder.decode(msg.data)) as { id: string; ms: number; origin: string };
@@ -48,24 +52,25 @@ export async function startRouterService(o: { config: GatewayConfig; logger: Log
       }
     }
   })();
-  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [router.stage] }, { distributed: true, subjects });
+  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: built.stages }, { distributed: true, subjects });
   pipeline.serveStages();
   await o.bus.flush();
   return {
     async close() {
       cooldowns.unsubscribe();
       await pipeline.close();
+      await built.close();
     },
   };
 }
 
 export async function startIngressService(o: { config: GatewayConfig; logger: Logger; bus: Bus; port?: number; host?: string; subjects?: Subjects }): Promise<ServiceHandle> {
   const groups = createModelGroups(o.config.deployments, aliasesFrom(o.config));
-  const pipeline = createPipeline({ bus: o.bus, codec: jsonPipelineCodec(), logger: o.logger, stages: [] }, { distributed: true, subjects: o.subjects ?? subjectsFromEnv() });
+  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: [] }, { distributed: true, subjects: o.subjects ?? subjectsFromEnv() });
   const ingressId = newIngressId();
   pipeline.listenReplies(ingressId);
   await o.bus.flush();
-  const server = buildIngressServer({ config: o.config, pipeline, logger: o.logger, ingressId, slip: DEFAULT_SLIP, resolves: (m) => groups.has(m) });
+  const server = buildIngressServer({ config: o.config, pipeline, logger: o.logger, ingressId, slip: slipFor(o.config), resolves: (m) => groups.has(m) });
   const { port, url } = await listen(server, o.port ?? o.config.general_settings.port, o.host ?? o.config.general_settings.host);
   return {
     url,
@@ -75,4 +80,8 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
       await pipeline.close();
     },
   };
+}
+
+export function startRouterService(o: { config: GatewayConfig; logger: Logger; bus: Bus; providers?: ProviderRegistry; subjects?: Subjects }): Promise<ServiceHandle> {
+  return startStageService({ ...o, stages: ['router'] });
 }

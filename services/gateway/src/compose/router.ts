@@ -11,7 +11,7 @@ import {
   type ProviderRegistry,
   type TimeoutSettings,
 } from '@ai-gateway/router';
-import type { Stage } from '@ai-gateway/kit';
+import type { ReplyFilterFactory, Stage } from '@ai-gateway/kit';
 
 export interface BuiltRouter {
   stage: Stage;
@@ -44,9 +44,11 @@ export interface BuildRouterOptions {
   providers?: ProviderRegistry;
   /** Distributed mode: share breaker openings with the other router replicas. */
   onCooldown?: (deploymentId: string, cooldownMs: number) => void;
+  /** Post-call guardrails applied to every answer. */
+  replyFilter?: ReplyFilterFactory;
 }
 
-export function buildRouter({ config, logger, providers, onCooldown }: BuildRouterOptions): BuiltRouter {
+export function buildRouter({ config, logger, providers, onCooldown, replyFilter }: BuildRouterOptions): BuiltRouter {
   const rs = config.router_settings;
   const groups = createModelGroups(config.deployments, aliasesFrom(config));
   const policy = createRoutingPolicy({
@@ -66,7 +68,7 @@ export function buildRouter({ config, logger, providers, onCooldown }: BuildRout
     },
   });
   const stage = createRouterStage({
-    deps: { groups, providers: providers ?? createProviderRegistry(), policy, logger: logger.child({ stage: 'router' }) },
+    deps: { groups, providers: providers ?? createProviderRegistry(), policy, logger: logger.child({ stage: 'router' }), ...(replyFilter ? { replyFilter } : {}) },
     options: { timeouts: timeoutsFrom(config) },
   });
   return { stage, groups, policy };
