@@ -56,6 +56,8 @@ export interface FakeAnthropic extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+const VERSIONS = new Set(['2023-01-01', '2023-06-01', '2026-10-21']);
+
 let seq = 0;
 const nextId = (prefix: string) => `${prefix}_fake${Date.now().toString(36)}${(seq++).toString(36).padStart(6, '0')}`;
 
@@ -209,18 +211,19 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       res.writeHead(404, { 'content-type': 'application/json' }).end(errorBody('not_found_error', 'Not Found'));
       return;
     }
-    if (options.apiKey !== undefined && req.headers['x-api-key'] !== options.apiKey) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end(errorBody('authentication_error', 'invalid x-api-key'));
-      return;
-    }
-    if (req.headers['anthropic-version'] === undefined) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody('invalid_request_error', 'anthropic-version: header is required'));
-      return;
-    }
+    const fail = (status: number, type: string, message: string) => { res.writeHead(status, { 'content-type': 'application/json' }).end(errorBody(type, message)); };
+    // SDK majors since 2026-10-21 send the key as a bearer token; when both are present x-api-key wins.
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const key = req.headers['x-api-key'] ?? bearer;
+    if (options.apiKey !== undefined && key !== options.apiKey) return fail(401, 'authentication_error', 'invalid x-api-key');
+    const version = req.headers['anthropic-version'];
+    if (version === undefined) return fail(400, 'invalid_request_error', 'anthropic-version: header is required');
+    if (!VERSIONS.has(String(version))) return fail(400, 'invalid_request_error', `anthropic-version: unknown version ${String(version)}`);
     const body = typeof rec.body === 'object' && rec.body !== null ? (rec.body as Record<string, unknown>) : null;
-    if (body === null) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody('invalid_request_error', 'There was an issue with the format of your request: invalid JSON'));
-      return;
+    if (body === null) return fail(400, 'invalid_request_error', 'There was an issue with the format of your request: invalid JSON');
+    if (version >= '2026-10-21') {
+      const removed = ['temperature', 'top_p', 'top_k'].find((k) => k in body);
+      if (removed) return fail(400, 'invalid_request_error', `${removed}: Extra inputs are not permitted`);
     }
     await reply(choose(body, req), typeof body.model === 'string' ? body.model : 'claude-unknown', res);
   }

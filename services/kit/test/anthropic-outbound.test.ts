@@ -67,6 +67,13 @@ describe('openAIRequestToAnthropic', () => {
     assert.equal(anthropic.openAIRequestToAnthropic(req({ messages: [{ role: 'user', content: 'x' }] }), { defaultMaxTokens: 111 }).max_tokens, 111);
   });
 
+  test('drops temperature and top_p for API version 2026-10-21, which rejects sampling params', () => {
+    const r = req({ messages: [{ role: 'user', content: 'x' }], temperature: 0.2, top_p: 0.4 });
+    assert.deepEqual([anthropic.openAIRequestToAnthropic(r).temperature, anthropic.openAIRequestToAnthropic(r, { apiVersion: '2023-06-01' }).top_p], [0.2, 0.4]);
+    const next = anthropic.openAIRequestToAnthropic(r, { apiVersion: anthropic.ANTHROPIC_VERSION_2026_10_21 });
+    assert.equal('temperature' in next || 'top_p' in next, false);
+  });
+
   test('asks for JSON through the system prompt when response_format is json_object or json_schema', () => {
     const obj = anthropic.openAIRequestToAnthropic(req({ messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'x' }], response_format: { type: 'json_object' } }));
     assert.ok(Array.isArray(obj.system) && /valid JSON object/.test(obj.system[1]?.text ?? ''));

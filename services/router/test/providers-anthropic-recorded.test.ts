@@ -128,6 +128,34 @@ describe('anthropic - recorded payloads (2023-06-01)', () => {
   });
 });
 
+describe('anthropic - recorded payloads (2026-10-21)', () => {
+  const fixture26 = (p: string) => readFileSync(new URL(`./fixtures/anthropic/2026-10-21/${p}`, import.meta.url));
+  const json26 = (p: string): unknown => JSON.parse(fixture26(p).toString('utf8'));
+
+  test('anthropic - decodes a 2026-10-21 message with stop_details and cache writes counted in prompt_tokens', () => {
+    const c = decodeChatCompletion(json26('message-text.json'));
+    assert.equal(c.choices[0]?.message.content, 'Paris is the capital of France.');
+    assert.deepEqual(c.usage, { prompt_tokens: 1038, completion_tokens: 9, total_tokens: 1047, prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 1024 } });
+  });
+
+  test('anthropic - a 2026-10-21 refusal becomes finish_reason content_filter with empty content', () => {
+    const c = decodeChatCompletion(json26('message-refusal.json'));
+    assert.equal(c.choices[0]?.finish_reason, 'content_filter');
+    assert.equal(c.choices[0]?.message.content, '');
+  });
+
+  test('anthropic - decodes a 2026-10-21 stream whose message_delta repeats the cumulative counters', async () => {
+    const acc = accumulate(await collect(chatChunks(sseEvents(split(fixture26('stream-text.sse'), [2, 17])))));
+    assert.equal(acc.content, 'Paris is the capital.');
+    assert.deepEqual(acc.usage, { prompt_tokens: 530, completion_tokens: 6, total_tokens: 536, prompt_tokens_details: { cached_tokens: 512 } });
+  });
+
+  test('anthropic - the 2026-10-21 sampling-parameter rejection maps to a final bad_request', () => {
+    const e = mapProviderFailure({ status: 400, headers: {}, body: json26('error-sampling-removed.json') });
+    assert.deepEqual([e.kind, e.retriable], ['bad_request', false]);
+  });
+});
+
 describe('anthropic - request shaping', () => {
   test('anthropic - url accepts api_base with or without /v1 and defaults to api.anthropic.com', () => {
     assert.equal(messagesUrl(target()), 'https://api.anthropic.com/v1/messages');
@@ -144,6 +172,15 @@ describe('anthropic - request shaping', () => {
     const body = messagesBody({ model: 'alias', messages: [{ role: 'user', content: 'hi' }], stream: true }, target(), false, { defaultMaxTokens: 321 });
     assert.deepEqual(body, { model: 'claude-sonnet-4-5-20250929', max_tokens: 321, messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(messagesBody({ model: 'a', messages: [{ role: 'user', content: 'hi' }] }, target(), true, {}).stream, true);
+  });
+
+  test('anthropic - temperature and top_p are sent for 2023-06-01 and dropped for a 2026-10-21 target', () => {
+    const r = { model: 'a', messages: [{ role: 'user' as const, content: 'hi' }], temperature: 0.3, top_p: 0.9 };
+    const old = messagesBody(r, target(), false, {});
+    assert.deepEqual([old.temperature, old.top_p], [0.3, 0.9]);
+    const next = messagesBody(r, target({ apiVersion: '2026-10-21' }), false, {});
+    assert.ok(!('temperature' in next) && !('top_p' in next));
+    assert.equal(anthropicHeaders(target({ apiVersion: '2026-10-21' }))['anthropic-version'], '2026-10-21');
   });
 
   test('anthropic - requests Anthropic cannot express fail as non-retriable bad_request', () => {

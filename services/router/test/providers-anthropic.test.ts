@@ -111,6 +111,14 @@ describe('anthropic - adapter against the fake', () => {
     });
   }
 
+  test('anthropic - a 2026-10-21 deployment gets a body without sampling params, which the version-aware fake accepts', async () => {
+    await using fake = await startFakeAnthropic();
+    const c = await adapter.chat(req({ temperature: 0.7, top_p: 0.5 }), target(fake, { apiVersion: '2026-10-21' }), opts());
+    assert.equal(c.choices[0]?.finish_reason, 'stop');
+    assert.equal(fake.requests[0]?.headers['anthropic-version'], '2026-10-21');
+    assert.ok(!('temperature' in (fake.requests[0]?.body as object)));
+  });
+
   test('anthropic - a wrong key is rejected by the fake as 401 auth', async () => {
     await using fake = await startFakeAnthropic({ apiKey: 'right' });
     await assert.rejects(adapter.chat(req(), target(fake, { apiKey: 'wrong' }), opts()), isKind('auth'));

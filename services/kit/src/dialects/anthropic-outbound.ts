@@ -4,12 +4,15 @@ import type * as oa from './openai.ts';
 import type {
   CacheControl, ContentBlockParam, ImageBlock, Message, MessageCreateRequest, MessageParam, StopReason, TextBlock, Tool, ToolChoice, Usage,
 } from './anthropic-types.ts';
+import { ANTHROPIC_VERSION, samplingParamsAllowed } from './anthropic-types.ts';
 
 export const DEFAULT_MAX_TOKENS = 4096;
 
 export interface OutboundOptions {
   /** Sent when the OpenAI request has no max_tokens (Anthropic requires one). */
   defaultMaxTokens?: number;
+  /** The anthropic-version the body is for (default 2023-06-01); 2026-10-21 drops temperature and top_p. */
+  apiVersion?: string;
 }
 
 function unsupported(detail: string, param?: string): GatewayError {
@@ -149,9 +152,11 @@ export function openAIRequestToAnthropic(req: oa.ChatCompletionRequest, opts: Ou
   const only = system[0];
   if (system.length === 1 && only && only.cache_control === undefined) out.system = only.text;
   else if (system.length > 0) out.system = system;
-  // OpenAI allows temperature up to 2, Anthropic up to 1.
-  if (typeof req.temperature === 'number') out.temperature = Math.min(1, Math.max(0, req.temperature));
-  if (typeof req.top_p === 'number') out.top_p = req.top_p;
+  // OpenAI allows temperature up to 2, Anthropic up to 1. API 2026-10-21 rejects sampling params outright.
+  if (samplingParamsAllowed(opts.apiVersion ?? ANTHROPIC_VERSION)) {
+    if (typeof req.temperature === 'number') out.temperature = Math.min(1, Math.max(0, req.temperature));
+    if (typeof req.top_p === 'number') out.top_p = req.top_p;
+  }
   if (req.stop !== undefined && req.stop !== null) {
     const stops = (typeof req.stop === 'string' ? [req.stop] : req.stop).filter((s) => s.trim() !== '');
     if (stops.length > 0) out.stop_sequences = stops;

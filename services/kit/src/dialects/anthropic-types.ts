@@ -1,7 +1,15 @@
-// Anthropic Messages API wire types (anthropic-version 2023-06-01): requests, messages, stream events.
+// Anthropic Messages API wire types (anthropic-version 2023-06-01 and 2026-10-21): requests, messages, stream events.
 // Only what the gateway reads or writes is typed; unknown fields pass through untouched.
 
+/** The version the gateway sends upstream unless a deployment sets `api_version`. */
 export const ANTHROPIC_VERSION = '2023-06-01';
+/** Official SDK majors released since 2026-10-21 send this one (and the key as `Authorization: Bearer`). */
+export const ANTHROPIC_VERSION_2026_10_21 = '2026-10-21';
+
+/** 2026-10-21 removed temperature, top_p and top_k: sending any of them is a 400. */
+export function samplingParamsAllowed(apiVersion: string): boolean {
+  return apiVersion < ANTHROPIC_VERSION_2026_10_21;
+}
 
 export interface CacheControl { type: 'ephemeral'; ttl?: string }
 
@@ -77,6 +85,8 @@ export interface Message {
   model: string;
   stop_reason: StopReason | null;
   stop_sequence: string | null;
+  /** Present on newer responses; non-null only for refusals. */
+  stop_details?: { type?: string; category?: string | null; [k: string]: unknown } | null;
   usage: Usage;
   [k: string]: unknown;
 }
