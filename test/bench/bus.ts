@@ -20,6 +20,8 @@ interface Pair {
 
 interface LatencyResult {
   rps: number;
+  /** Node CPU (user+system, both sides of the bus, not nats-server) per operation: steadier than rps on a loaded machine. */
+  cpuUsPerOp: number;
   p50: number;
   p99: number;
 }
@@ -28,9 +30,14 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-function summarize(latencies: Float64Array, elapsedMs: number): LatencyResult {
+function summarize(latencies: Float64Array, elapsedMs: number, cpu: NodeJS.CpuUsage): LatencyResult {
   const sorted = latencies.slice().sort();
-  return { rps: (latencies.length / elapsedMs) * 1000, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+  return {
+    rps: (latencies.length / elapsedMs) * 1000,
+    cpuUsPerOp: (cpu.user + cpu.system) / latencies.length,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+  };
 }
 
 function startResponders(p: Pair): void {
@@ -64,9 +71,10 @@ async function requestLoop(bus: Bus, count: number, concurrency: number): Promis
       latencies[i] = performance.now() - t0;
     }
   };
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return summarize(latencies, performance.now() - started);
+  return summarize(latencies, performance.now() - started, process.cpuUsage(cpu));
 }
 
 async function streamOnce(p: Pair, chunks: number): Promise<{ elapsedMs: number; firstChunkMs: number }> {
@@ -90,6 +98,7 @@ async function streamOnce(p: Pair, chunks: number): Promise<{ elapsedMs: number;
 async function shortStreams(p: Pair, streams: number, chunks: number): Promise<{ first: LatencyResult; whole: LatencyResult }> {
   const first = new Float64Array(streams);
   const whole = new Float64Array(streams);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < streams; i++) {
     const r = await streamOnce(p, chunks);
@@ -97,11 +106,15 @@ async function shortStreams(p: Pair, streams: number, chunks: number): Promise<{
     whole[i] = r.elapsedMs;
   }
   const elapsed = performance.now() - started;
-  return { first: summarize(first, elapsed), whole: summarize(whole, elapsed) };
+  const used = process.cpuUsage(cpu);
+  return { first: summarize(first, elapsed, used), whole: summarize(whole, elapsed, used) };
 }
 
 function fmt(r: LatencyResult): string {
-  return `${Math.round(r.rps).toLocaleString('en-US').padStart(9)} req/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms`;
+  return (
+    `${Math.round(r.rps).toLocaleString('en-US').padStart(9)} req/s  ${r.cpuUsPerOp.toFixed(1).padStart(6)} µs CPU/req  ` +
+    `p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms`
+  );
 }
 
 async function bench(p: Pair): Promise<void> {
@@ -123,7 +136,7 @@ async function bench(p: Pair): Promise<void> {
   );
   console.log(
     `  ${500 * SCALE} streams of 200 chunks    ${Math.round(short.whole.rps).toLocaleString('en-US').padStart(9)} streams/s  ` +
-      `first chunk p50 ${short.first.p50.toFixed(3)} p99 ${short.first.p99.toFixed(3)} ms  ` +
+      `${short.whole.cpuUsPerOp.toFixed(0)} µs CPU/stream  first chunk p50 ${short.first.p50.toFixed(3)} p99 ${short.first.p99.toFixed(3)} ms  ` +
       `last chunk p50 ${short.whole.p50.toFixed(3)} p99 ${short.whole.p99.toFixed(3)} ms`,
   );
 }
