@@ -69,6 +69,13 @@ describe('createAnthropicStreamEncoder', () => {
     assert.equal((JSON.parse(start?.data ?? '{}') as anthropic.MessageStartEvent).message.usage.input_tokens, 321);
   });
 
+  test('marks a content_filter finish as a refusal with stop_details', () => {
+    const enc = anthropic.createAnthropicStreamEncoder('m');
+    enc.push(chunk({ content: 'I can' }, 'content_filter'));
+    const delta = JSON.parse(enc.end().at(-2)?.data ?? '{}') as anthropic.MessageDeltaEvent;
+    assert.deepEqual(delta.delta, { stop_reason: 'refusal', stop_sequence: null, stop_details: { type: 'refusal', category: null, explanation: null } });
+  });
+
   test('still produces a complete message when the upstream sent no chunks', () => {
     const events = anthropic.createAnthropicStreamEncoder('m').end();
     assert.deepEqual(events.map((e) => e.event), ['message_start', 'ping', 'message_delta', 'message_stop']);

@@ -165,6 +165,7 @@ export function openAIResponseToAnthropic(resp: oa.ChatCompletion, requestedMode
     content,
     stop_reason: finishReasonToStopReason(choice?.finish_reason),
     stop_sequence: null,
+    ...(choice?.finish_reason === 'content_filter' ? { stop_details: { type: 'refusal', category: null, explanation: null } } : {}),
     usage: usageToAnthropic(resp.usage),
   };
 }

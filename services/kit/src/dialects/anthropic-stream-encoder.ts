@@ -115,7 +115,11 @@ export function createAnthropicStreamEncoder(requestedModel: string, opts: Strea
       const u: Usage = usageToAnthropic(usage);
       out.push(sse({
         type: 'message_delta',
-        delta: { stop_reason: stopReason ?? 'end_turn', stop_sequence: null },
+        delta: {
+          stop_reason: stopReason ?? 'end_turn', stop_sequence: null,
+          // The upstream names no policy category; null is the documented "unnamed" value.
+          ...(stopReason === 'refusal' ? { stop_details: { type: 'refusal', category: null, explanation: null } } : {}),
+        },
         usage: usage ? u : { output_tokens: 0 },
       }));
       out.push(sse({ type: 'message_stop' }));

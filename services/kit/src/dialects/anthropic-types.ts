@@ -106,7 +106,7 @@ export interface ContentBlockDeltaEvent { type: 'content_block_delta'; index: nu
 export interface ContentBlockStopEvent { type: 'content_block_stop'; index: number }
 export interface MessageDeltaEvent {
   type: 'message_delta';
-  delta: { stop_reason: StopReason | null; stop_sequence: string | null };
+  delta: { stop_reason: StopReason | null; stop_sequence: string | null; stop_details?: Message['stop_details'] };
   /** output_tokens always; the other counters are cumulative totals, present when known. */
   usage: Partial<Usage> & { output_tokens: number };
 }
