@@ -51,7 +51,7 @@ export function rootLogger(name: string): Logger {
 
 /** Human start-up summary: where it listens, in which mode, which models are live. */
 export function banner(config: GatewayConfig, url: string, mode: string): string {
-  const lines = [`AI gateway listening on ${url} (${mode} mode, config ${config.source})`];
+  const lines = [`AI gateway listening on ${url} (${mode}; config ${config.source})`];
   const groups = new Map<string, string[]>();
   for (const d of config.deployments) {
     const state = d.supported ? `${d.provider}/${d.providerModel}` : `unavailable: ${d.unsupportedReason ?? 'unsupported'}`;

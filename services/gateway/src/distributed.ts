@@ -1,26 +1,37 @@
 // `npm run start:distributed`: one process per service over NATS; ingress and router replicated (--replicas).
 import cluster, { type Worker } from 'node:cluster';
 import { banner, loadConfigOrExit, parseCli, rootLogger } from './cli.ts';
-import { connectBus, startIngressService, startRouterService, type ServiceHandle } from './node-services.ts';
+import { slipFor } from './compose/stages.ts';
+import { runService, type ServiceRole } from './services/run.ts';
 
-type Role = 'ingress' | 'router';
 const ROLE_ENV = 'GATEWAY_ROLE';
 
-const cli = parseCli();
-const logger = rootLogger(cluster.isPrimary ? 'supervisor' : (process.env[ROLE_ENV] ?? 'worker'));
-const config = loadConfigOrExit(cli.configPath, logger);
-const port = cli.port ?? config.general_settings.port;
-const host = cli.host ?? config.general_settings.host;
-
 if (cluster.isPrimary) {
-  const roles: Role[] = [...Array<Role>(cli.replicas).fill('router'), ...Array<Role>(cli.replicas).fill('ingress')];
+  const cli = parseCli();
+  const logger = rootLogger('supervisor');
+  const config = loadConfigOrExit(cli.configPath, logger);
+  const port = cli.port ?? config.general_settings.port;
+  const host = cli.host ?? config.general_settings.host;
+  // Every stage of the slip gets its own process; ingress and router are replicated.
+  const roles: ServiceRole[] = [];
+  for (const stage of slipFor(config)) {
+    const n = stage === 'router' ? cli.replicas : 1;
+    for (let i = 0; i < n; i++) roles.push(stage);
+  }
+  for (let i = 0; i < cli.replicas; i++) roles.push('ingress');
   let ready = 0;
+  let actualPort: number | null = null;
   let stopping = false;
-  const spawn = (role: Role): Worker => {
+  const spawn = (role: ServiceRole): Worker => {
     const w = cluster.fork({ [ROLE_ENV]: role });
+    w.on('listening', (addr) => {
+      actualPort = addr.port;
+    });
     w.on('message', (m: unknown) => {
       if (m === 'ready' && ++ready === roles.length) {
-        process.stdout.write(`${banner(config, `http://${host}:${port}`, `distributed (${cli.replicas} ingress, ${cli.replicas} router, NATS ${config.general_settings.nats_url ?? 'nats://127.0.0.1:4222'})`)}\n`);
+        const summary = roles.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r]: (acc[r] ?? 0) + 1 }), {});
+        const desc = Object.entries(summary).map(([r, n]) => `${n} ${r}`).join(', ');
+        process.stdout.write(`${banner(config, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort ?? port}`, `distributed mode: ${desc}; NATS ${config.general_settings.nats_url ?? 'nats://127.0.0.1:4222'}`)}\n`);
       }
     });
     w.on('exit', (code) => {
@@ -39,18 +50,5 @@ if (cluster.isPrimary) {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } else {
-  const role = process.env[ROLE_ENV] as Role;
-  const bus = await connectBus(config, `${role}-${process.pid}`);
-  const handle: ServiceHandle =
-    role === 'ingress'
-      ? await startIngressService({ config, logger, bus, port, host })
-      : await startRouterService({ config, logger, bus });
-  process.send?.('ready');
-  const stop = async (): Promise<void> => {
-    await handle.close();
-    await bus.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
+  await runService(process.env[ROLE_ENV] as ServiceRole, { onReady: () => process.send?.('ready') });
 }

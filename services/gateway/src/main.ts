@@ -11,7 +11,7 @@ const gateway = await startEmbedded({
   ...(cli.port !== null ? { port: cli.port } : {}),
   ...(cli.host !== null ? { host: cli.host } : {}),
 });
-process.stdout.write(`${banner(config, gateway.url, 'embedded')}\n`);
+process.stdout.write(`${banner(config, gateway.url, 'embedded mode: one process')}\n`);
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

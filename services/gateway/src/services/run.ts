@@ -1,0 +1,37 @@
+// Runs one service of the distributed gateway in this process (containers, k8s pods, cluster workers).
+import { loadConfigOrExit, parseCli, rootLogger } from '../cli.ts';
+import { connectBus, startIngressService, startStageService, type ServiceHandle } from '../node-services.ts';
+import type { StageName } from '../compose/stages.ts';
+
+export type ServiceRole = 'ingress' | StageName;
+
+export async function runService(role: ServiceRole, opts: { onReady?: () => void } = {}): Promise<void> {
+  const cli = parseCli();
+  const logger = rootLogger(role);
+  const config = loadConfigOrExit(cli.configPath, logger);
+  const bus = await connectBus(config, `${role}-${process.pid}`);
+  const handle: ServiceHandle =
+    role === 'ingress'
+      ? await startIngressService({
+          config,
+          logger,
+          bus,
+          port: cli.port ?? config.general_settings.port,
+          host: cli.host ?? config.general_settings.host,
+        })
+      : await startStageService({ config, logger, bus, stages: [role] });
+  logger.info({ role, url: handle.url }, 'service ready');
+  opts.onReady?.();
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ role, signal }, 'stopping');
+    setTimeout(() => process.exit(1), 10_000).unref();
+    await handle.close();
+    await bus.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
