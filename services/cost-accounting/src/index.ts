@@ -1,1 +1,68 @@
-// Public surface of @ai-gateway/cost-accounting.
+// Public surface of @ai-gateway/cost-accounting: pricing, token estimation, budgets, the reservation
+// ledger (memory / Postgres / slices) and the Store (PGlite or PostgreSQL).
+export { priceFor, costOf, matchModel, BUILTIN_PRICES, type ModelPrice, type ModelInfoOverrides, type ResolvedPrice, type Cost } from './domain/pricing.ts';
+export {
+  countTextTokens,
+  countMessageTokens,
+  countToolTokens,
+  estimatePromptTokens,
+  estimateCompletionTokens,
+  encodingForModel,
+  warmEncoders,
+  DEFAULT_EXPECTED_COMPLETION_TOKENS,
+  type EncodingName,
+} from './domain/tokens.ts';
+export {
+  parseBudgetDuration,
+  nextResetAt,
+  openWindow,
+  rollWindow,
+  checkBudget,
+  budgetExceededError,
+  type BudgetPeriod,
+  type BudgetWindow,
+  type BudgetState,
+  type BudgetExceeded,
+  type ScopeKind,
+} from './domain/budget.ts';
+export {
+  admit,
+  applyHold,
+  dropHold,
+  rollCounters,
+  emptyCounters,
+  denialError,
+  estimateAmount,
+  minuteStart,
+  scopeKey,
+  MINUTE_MS,
+  type ScopeRef,
+  type ScopeLimits,
+  type ScopeCounters,
+  type Amount,
+  type Actual,
+  type Denial,
+  type LimitName,
+} from './domain/reservation.ts';
+export {
+  createLedger,
+  scopesOf,
+  DEFAULT_LEDGER_OPTIONS,
+  type Ledger,
+  type LedgerOptions,
+  type Hold,
+  type Reservation,
+  type ReserveRequest,
+  type ReservationAuthority,
+} from './domain/ledger.ts';
+export { createMemoryAuthority, type MemoryAuthority } from './domain/memory-authority.ts';
+export { createSliceAuthority, type SliceAuthority, type SliceOptions } from './domain/slices.ts';
+export { generateKey, hashKey, keyPrefix } from './domain/keys.ts';
+export type { Store, OutboxRow, SpendLogRow, ChainVerdict, BudgetRow, RecordResult, RecordEncoders, KeyInput, KeyRecord, TeamInput, UserInput } from './store/port.ts';
+export type { SqlExecutor, SqlRunner } from './store/sql.ts';
+export { createSqlStore } from './store/store.ts';
+export { createPgliteExecutor, type PgliteOptions } from './store/pglite.ts';
+export { createPostgresExecutor, type PostgresOptions } from './store/postgres.ts';
+export { MIGRATIONS, migrate, GENESIS_HASH, type Migration } from './store/migrations.ts';
+export { canonicalJson, auditHash } from './store/audit.ts';
+export { BILLING_TOPIC, AUDIT_TOPIC, billingRecordOf, jsonEncoders } from './store/spend-sql.ts';

@@ -134,6 +134,8 @@ export function createSliceAuthority(input: { deps: { upstream: ReservationAutho
     },
     async acquire(h, nowMs) {
       if (local.has(h.id)) return null;
+      // A request outliving any slice of this minute cannot be covered by one.
+      if (h.expiresAtMs > minuteStart(nowMs) + MINUTE_MS + opts.maxRequestTtlMs) return direct(h, nowMs);
       for (let attempt = 0; attempt < 3; attempt++) {
         for (const scope of h.scopes) {
           if (fits(current.get(scopeKey(scope)), h, nowMs)) continue;

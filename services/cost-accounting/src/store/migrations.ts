@@ -176,8 +176,12 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /** Applies missing migrations in order, each in its own transaction under an advisory lock. Returns versions applied. */
 export async function migrate(sql: SqlExecutor, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  await sql.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  // Concurrent CREATE TABLE IF NOT EXISTS can still collide, so even this runs under the lock.
+  await sql.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7263541)');
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  });
   const applied: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     const done = await sql.transaction(async (tx) => {
