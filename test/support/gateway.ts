@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { connect } from 'nats';
-import { createLogger, loadConfig, subjectsFor, type Bus, type GatewayConfig, type Logger } from '@ai-gateway/kit';
+import { avroCodec, createLogger, loadConfig, subjectsFor, type Bus, type CompletedEvent, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
 import { connectBus, startEmbedded, startIngressService, startRouterService, type ServiceHandle } from '@ai-gateway/gateway';
 
 export type Mode = 'embedded' | 'distributed';
@@ -17,6 +17,10 @@ export interface TestGateway extends AsyncDisposable {
   config: GatewayConfig;
   /** Every log line written so far (JSON text). */
   logs: string[];
+  /** Completed events seen on the bus so far, in arrival order. */
+  events: CompletedEvent[];
+  /** Resolves with the completed event of `requestId` (bounded wait). */
+  eventFor(requestId: string, timeoutMs?: number): Promise<CompletedEvent>;
   close(): Promise<void>;
 }
 
@@ -43,10 +47,29 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
   const { config } = loadConfig({ text: o.yaml, env: { ...process.env, LITELLM_MASTER_KEY: MASTER_KEY, NATS_URL, ...o.env } });
   const logs: string[] = [];
   const logger = memoryLogger(logs);
+  const events: CompletedEvent[] = [];
+  const eventFor = async (requestId: string, timeoutMs = 5_000): Promise<CompletedEvent> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = events.find((e) => e.requestId === requestId);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no completed event for ${requestId} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const collect = (bus: Bus, subjects: Subjects) =>
+    bus.consumeDurable(subjects.completed, `test-collector-${randomBytes(3).toString('hex')}`, (m) => {
+      events.push(avroCodec.decodeCompleted(m.data));
+      m.ack();
+    });
   if (o.mode === 'embedded') {
     const gw = await startEmbedded({ config, logger, port: 0, host: '127.0.0.1' });
-    const close = () => gw.close();
-    return { url: gw.url, mode: o.mode, config, logs, close, [Symbol.asyncDispose]: close };
+    const collector = await collect(gw.bus, subjectsFor(''));
+    const close = async () => {
+      await collector.stop();
+      await gw.close();
+    };
+    return { url: gw.url, mode: o.mode, config, logs, events, eventFor, close, [Symbol.asyncDispose]: close };
   }
   const namespace = `t${randomBytes(4).toString('hex')}`;
   const subjects = subjectsFor(namespace);
@@ -61,12 +84,14 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
   buses.push(ingressBus);
   const ingress = await startIngressService({ config, logger, bus: ingressBus, port: 0, host: '127.0.0.1', subjects });
   handles.push(ingress);
+  const collector = await collect(ingressBus, subjects);
   const close = async (): Promise<void> => {
+    await collector.stop();
     for (const h of handles.reverse()) await h.close();
     for (const b of buses) await b.close();
     await deleteStream(`GW_EVENTS_${namespace}`);
   };
-  return { url: ingress.url ?? '', mode: o.mode, config, logs, close, [Symbol.asyncDispose]: close };
+  return { url: ingress.url ?? '', mode: o.mode, config, logs, events, eventFor, close, [Symbol.asyncDispose]: close };
 }
 
 async function deleteStream(name: string): Promise<void> {
