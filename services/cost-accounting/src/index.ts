@@ -1,17 +1,7 @@
 // Public surface of @ai-gateway/cost-accounting: pricing, token estimation, budgets, the reservation
 // ledger (memory / Postgres / slices) and the Store (PGlite or PostgreSQL).
-export { priceFor, costOf, matchModel, BUILTIN_PRICES, type ModelPrice, type ModelInfoOverrides, type ResolvedPrice, type Cost } from './domain/pricing.ts';
-export {
-  countTextTokens,
-  countMessageTokens,
-  countToolTokens,
-  estimatePromptTokens,
-  estimateCompletionTokens,
-  encodingForModel,
-  warmEncoders,
-  DEFAULT_EXPECTED_COMPLETION_TOKENS,
-  type EncodingName,
-} from './domain/tokens.ts';
+// Pricing and token counting live in @ai-gateway/kit (shared with the router and the cache).
+
 export {
   parseBudgetDuration,
   nextResetAt,

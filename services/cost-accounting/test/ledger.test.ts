@@ -4,7 +4,7 @@ import { GatewayError } from '@ai-gateway/kit';
 import { createLedger } from '../src/domain/ledger.ts';
 import { createMemoryAuthority } from '../src/domain/memory-authority.ts';
 import { admit, emptyCounters, estimateAmount, denialError, dropHold, applyHold, minuteStart } from '../src/domain/reservation.ts';
-import { priceFor } from '../src/domain/pricing.ts';
+import { priceFor } from '@ai-gateway/kit';
 import { limits, amount } from './fixtures.ts';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 10);

@@ -11,3 +11,4 @@ export * as openai from './dialects/openai.ts';
 export * from './pipeline/index.ts';
 export * as anthropic from './dialects/anthropic.ts';
 export * from './config/index.ts';
+export * from './pricing/index.ts';

@@ -4,38 +4,66 @@
 import type { Hold, ReservationAuthority } from '../domain/ledger.ts';
 import { admit, rollCounters, type Actual, type Denial, type ScopeKind, type ScopeRef } from '../domain/reservation.ts';
 import { readBudgetRow, rollDueBudgets } from './budgets-sql.ts';
-import { ms, num, strArray, type SqlExecutor, type SqlRunner } from './sql.ts';
+import { num, str, type SqlExecutor, type SqlRunner } from './sql.ts';
 
-class Denied extends Error {
-  constructor(readonly denial: Denial) {
-    super('denied');
-  }
-}
+// One statement, one round trip: lock the scopes' rows (in a fixed order), decide, and only if every
+// scope fits insert the hold and apply it. Under READ COMMITTED the row locks make later statements
+// re-read the newest row versions, so the check and the increment see the same counters.
+const ACQUIRE_SQL = `
+  WITH want AS (
+    SELECT w.scope, w.scope_id FROM unnest($1::text[], $2::text[]) AS w(scope, scope_id)
+  ), locked AS (
+    SELECT b.scope, b.scope_id,
+      (b.max_budget IS NULL OR (CASE WHEN $4::float8 > 0 THEN b.spend + b.reserved + $4::float8 <= b.max_budget + 1e-12
+                                     ELSE b.spend + b.reserved < b.max_budget END))
+      AND (b.max_parallel_requests IS NULL OR b.in_flight + $7::int <= b.max_parallel_requests)
+      AND (b.rpm_limit IS NULL OR CASE WHEN b.window_start = $8::timestamptz THEN b.window_requests ELSE 0 END + $5::int <= b.rpm_limit)
+      AND (b.tpm_limit IS NULL OR CASE WHEN b.window_start = $8::timestamptz THEN b.window_tokens ELSE 0 END + $6::int <= b.tpm_limit) AS fits
+    FROM budgets b JOIN want w ON b.scope = w.scope AND b.scope_id = w.scope_id
+    ORDER BY b.scope, b.scope_id
+    FOR UPDATE OF b
+  ), verdict AS (
+    SELECT coalesce(bool_and(fits), true) AS pass FROM locked
+  ), ins AS (
+    INSERT INTO reservations (id, scopes, cost, requests, tokens, parallel, held_minute, expires_at, holder)
+    SELECT $3, $11::text[], $4::float8, $5::int, $6::int, $7::int, $8::timestamptz, $9::timestamptz, $10 FROM verdict WHERE pass
+    ON CONFLICT (id) DO NOTHING
+    RETURNING 1
+  ), upd AS (
+    UPDATE budgets b SET
+      reserved        = b.reserved + $4::float8,
+      in_flight       = b.in_flight + $7::int,
+      window_requests = CASE WHEN b.window_start = $8::timestamptz THEN b.window_requests ELSE 0 END + $5::int,
+      window_tokens   = CASE WHEN b.window_start = $8::timestamptz THEN b.window_tokens ELSE 0 END + $6::int,
+      window_start    = $8::timestamptz,
+      updated_at      = now()
+    FROM locked l
+    WHERE b.scope = l.scope AND b.scope_id = l.scope_id AND EXISTS (SELECT 1 FROM ins)
+    RETURNING 1
+  )
+  SELECT (SELECT pass FROM verdict) AS pass, (SELECT count(*) FROM upd)::int AS applied`;
 
-const ADMIT_SQL = `
-  UPDATE budgets SET
-    reserved        = reserved + $3::float8,
-    in_flight       = in_flight + $4::int,
-    window_requests = CASE WHEN window_start = $6::timestamptz THEN window_requests ELSE 0 END + $5::int,
-    window_tokens   = CASE WHEN window_start = $6::timestamptz THEN window_tokens ELSE 0 END + $7::int,
-    window_start    = $6::timestamptz,
-    updated_at      = now()
-  WHERE scope = $1 AND scope_id = $2
-    AND (max_budget IS NULL OR (CASE WHEN $3::float8 > 0 THEN spend + reserved + $3::float8 <= max_budget + 1e-12 ELSE spend + reserved < max_budget END))
-    AND (max_parallel_requests IS NULL OR in_flight + $4::int <= max_parallel_requests)
-    AND (rpm_limit IS NULL OR CASE WHEN window_start = $6::timestamptz THEN window_requests ELSE 0 END + $5::int <= rpm_limit)
-    AND (tpm_limit IS NULL OR CASE WHEN window_start = $6::timestamptz THEN window_tokens ELSE 0 END + $7::int <= tpm_limit)
-  RETURNING 1 AS ok`;
-
-// Drops a hold from one scope; spend is NOT touched here (see dropHoldSql).
+// Deletes a hold and takes it out of its scopes, in one statement. Spend is NOT touched here.
+// $2 null = release (requests/tokens given back); else the minute keeps $2 requests and $3 tokens.
 const DROP_SQL = `
-  UPDATE budgets SET
-    reserved        = GREATEST(0, reserved - $3::float8),
-    in_flight       = GREATEST(0, in_flight - $4::int),
-    window_requests = CASE WHEN window_start = $5::timestamptz THEN GREATEST(0, window_requests - $6::int + $8::int) ELSE window_requests END,
-    window_tokens   = CASE WHEN window_start = $5::timestamptz THEN GREATEST(0, window_tokens - $7::int + $9::int) ELSE window_tokens END,
-    updated_at      = now()
-  WHERE scope = $1 AND scope_id = $2`;
+  WITH d AS (
+    DELETE FROM reservations WHERE id = $1 RETURNING scopes, cost, requests, tokens, parallel, held_minute
+  ), s AS (
+    SELECT split_part(x, ':', 1) AS scope, substr(x, strpos(x, ':') + 1) AS scope_id, d.*
+    FROM d, unnest(d.scopes) AS x
+  ), u AS (
+    UPDATE budgets b SET
+      reserved        = GREATEST(0, b.reserved - s.cost),
+      in_flight       = GREATEST(0, b.in_flight - s.parallel),
+      window_requests = CASE WHEN b.window_start = s.held_minute
+                          THEN GREATEST(0, b.window_requests - s.requests + coalesce($2::int, s.requests) * ($2::int IS NOT NULL OR $4::boolean)::int) ELSE b.window_requests END,
+      window_tokens   = CASE WHEN b.window_start = s.held_minute
+                          THEN GREATEST(0, b.window_tokens - s.tokens + coalesce($3::int, 0)) ELSE b.window_tokens END,
+      updated_at      = now()
+    FROM s WHERE b.scope = s.scope AND b.scope_id = s.scope_id
+    RETURNING 1
+  )
+  SELECT count(*)::int AS dropped FROM d`;
 
 export const encodeScope = (s: ScopeRef): string => `${s.kind}:${s.id}`;
 export function decodeScope(text: string): ScopeRef {
@@ -45,40 +73,24 @@ export function decodeScope(text: string): ScopeRef {
 /** Fixed lock order (sorted scope keys) so concurrent multi-scope transactions cannot deadlock. */
 export const lockOrder = (scopes: readonly ScopeRef[]): ScopeRef[] => [...scopes].sort((a, b) => (encodeScope(a) < encodeScope(b) ? -1 : 1));
 
-async function admitOne(tx: SqlRunner, ref: ScopeRef, hold: Hold, nowMs: number): Promise<Denial | null> {
-  const a = hold.amount;
-  const params = [ref.kind, ref.id, a.costUsd, a.parallel, a.requests, new Date(hold.heldInMinuteMs), a.tokens];
-  if ((await tx.query(ADMIT_SQL, params)).length > 0) return null;
-  const row = await readBudgetRow(tx, ref, true);
-  if (!row) return null; // no limits configured for this scope: unlimited and untracked
-  return admit(ref, row.limits, rollCounters(row.counters, row.limits, nowMs), a, nowMs) ?? {
-    // The UPDATE refused but a fresh read admits: only possible on float edges; refuse conservatively.
-    scope: ref.kind, id: ref.id, label: row.limits.label ?? ref.id, limit: 'budget', limitValue: row.limits.maxBudgetUsd ?? 0,
-    current: row.counters.spendUsd + row.counters.reservedUsd, retryAtMs: row.counters.budgetResetAtMs,
-    spendUsd: row.counters.spendUsd, reservedUsd: row.counters.reservedUsd,
-  };
+async function explainDenial(sql: SqlRunner, hold: Hold, nowMs: number): Promise<Denial | null> {
+  for (const ref of lockOrder(hold.scopes)) {
+    const row = await readBudgetRow(sql, ref);
+    if (!row) continue;
+    const denial = admit(ref, row.limits, rollCounters(row.counters, row.limits, nowMs), hold.amount, nowMs);
+    if (denial) return denial;
+  }
+  return null; // room appeared between the refusal and this read: the caller retries
 }
 
-async function acquireOnce(sql: SqlExecutor, hold: Hold, nowMs: number, holder: string | null): Promise<Denial | null> {
-  try {
-    return await sql.transaction(async (tx) => {
-      const inserted = await tx.query(
-        `INSERT INTO reservations (id, scopes, cost, requests, tokens, parallel, held_minute, expires_at, holder)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING 1 AS ok`,
-        [hold.id, hold.scopes.map(encodeScope), hold.amount.costUsd, hold.amount.requests, hold.amount.tokens,
-          hold.amount.parallel, new Date(hold.heldInMinuteMs), new Date(hold.expiresAtMs), holder],
-      );
-      if (inserted.length === 0) return null; // already held: acquire is idempotent
-      for (const ref of lockOrder(hold.scopes)) {
-        const denial = await admitOne(tx, ref, hold, nowMs);
-        if (denial) throw new Denied(denial);
-      }
-      return null;
-    });
-  } catch (err) {
-    if (err instanceof Denied) return err.denial;
-    throw err;
-  }
+async function acquireOnce(sql: SqlRunner, hold: Hold, nowMs: number, holder: string | null): Promise<Denial | null | 'retry'> {
+  const a = hold.amount;
+  const rows = await sql.query(ACQUIRE_SQL, [
+    hold.scopes.map((s) => s.kind), hold.scopes.map((s) => s.id), hold.id, a.costUsd, a.requests, a.tokens, a.parallel,
+    new Date(hold.heldInMinuteMs), new Date(hold.expiresAtMs), holder, hold.scopes.map(encodeScope),
+  ]);
+  if (rows[0]?.['pass'] === true) return null; // applied now, or already held under this id
+  return (await explainDenial(sql, hold, nowMs)) ?? 'retry';
 }
 
 /**
@@ -87,52 +99,41 @@ async function acquireOnce(sql: SqlExecutor, hold: Hold, nowMs: number, holder: 
  * recordCompleted, in the same transaction as the spend log and outbox rows.
  */
 export async function dropHoldSql(tx: SqlRunner, id: string, actual: Actual | null): Promise<boolean> {
-  const rows = await tx.query('DELETE FROM reservations WHERE id = $1 RETURNING scopes, cost, requests, tokens, parallel, held_minute', [id]);
-  const row = rows[0];
-  if (!row) return false;
-  await dropRowFromScopes(tx, row, actual);
-  return true;
-}
-
-async function dropRowFromScopes(tx: SqlRunner, row: Record<string, unknown>, actual: Actual | null): Promise<void> {
-  const requests = num(row, 'requests');
-  const tokens = num(row, 'tokens');
-  const usedRequests = actual ? (actual.requests ?? requests) : 0;
-  const usedTokens = actual ? actual.tokens : 0;
-  for (const ref of lockOrder(strArray(row, 'scopes').map(decodeScope))) {
-    await tx.query(DROP_SQL, [ref.kind, ref.id, num(row, 'cost'), num(row, 'parallel'), new Date(ms(row, 'held_minute')),
-      requests, tokens, usedRequests, Math.round(usedTokens)]);
-  }
+  const params = [id, actual ? (actual.requests ?? null) : 0, actual ? Math.round(actual.tokens) : 0, actual !== null];
+  const rows = await tx.query(DROP_SQL, params);
+  return rows[0] !== undefined && num(rows[0], 'dropped') > 0;
 }
 
 export function createSqlAuthority(input: { deps: { sql: SqlExecutor }; options?: { holder?: string } }): ReservationAuthority {
   const { sql } = input.deps;
   const holder = input.options?.holder ?? null;
-  return {
-    async acquire(hold, nowMs) {
-      const denial = await acquireOnce(sql, hold, nowMs, holder);
-      // A denial may come from a period that has ended: roll due budgets and try once more.
-      if (denial?.limit === 'budget' && denial.retryAtMs !== null && denial.retryAtMs <= nowMs) {
-        await rollDueBudgets(sql, nowMs, hold.scopes);
-        return acquireOnce(sql, hold, nowMs, holder);
+  async function acquire(hold: Hold, nowMs: number): Promise<Denial | null> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await acquireOnce(sql, hold, nowMs, holder);
+      if (result === 'retry') continue;
+      // A denial may come from a budget period that has ended: roll due budgets and try again.
+      if (result?.limit === 'budget' && result.retryAtMs !== null && result.retryAtMs <= nowMs && attempt === 0) {
+        await sql.transaction((tx) => rollDueBudgets(tx, nowMs, hold.scopes));
+        continue;
       }
-      return denial;
-    },
-    settle: (id, actual) => sql.transaction((tx) => dropHoldSql(tx, id, actual)),
-    release: (id) => sql.transaction((tx) => dropHoldSql(tx, id, null)),
+      return result;
+    }
+    return acquireOnce(sql, hold, nowMs, holder).then((r) => (r === 'retry' ? null : r));
+  }
+  return {
+    acquire,
+    settle: (id, actual) => dropHoldSql(sql, id, actual),
+    release: (id) => dropHoldSql(sql, id, null),
     async expire(nowMs) {
       // SKIP LOCKED: replicas sweeping at once split the work instead of queueing on each other.
-      return sql.transaction(async (tx) => {
-        const rows = await tx.query(
-          `DELETE FROM reservations WHERE id IN (
-             SELECT id FROM reservations WHERE expires_at <= $1 ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED)
-           RETURNING scopes, cost, requests, tokens, parallel, held_minute`,
-          [new Date(nowMs)],
-        );
-        // An expired request probably ran: keep its rate usage, free its money and parallel slot.
-        for (const row of rows) await dropRowFromScopes(tx, row, { costUsd: 0, tokens: num(row, 'tokens') });
-        return rows.length;
-      });
+      const due = await sql.query(
+        'SELECT id, tokens FROM reservations WHERE expires_at <= $1 ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED',
+        [new Date(nowMs)],
+      );
+      let n = 0;
+      // An expired request probably ran: keep its rate usage, free its money and parallel slot.
+      for (const row of due) if (await dropHoldSql(sql, str(row, 'id'), { costUsd: 0, tokens: num(row, 'tokens') })) n++;
+      return n;
     },
   };
 }

@@ -1,5 +1,5 @@
 // Prices a model call: resolves a provider model name to a price (built-in table + config overrides) and costs usage.
-import type { Usage } from '@ai-gateway/kit';
+import type { Usage } from '../contracts/types.ts';
 import { BUILTIN_PRICES, PRICE_ALIASES, type ModelPrice } from './pricing-table.ts';
 
 export type { ModelPrice } from './pricing-table.ts';

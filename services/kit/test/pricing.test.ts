@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { priceFor, costOf, matchModel, BUILTIN_PRICES } from '../src/domain/pricing.ts';
+import { priceFor, costOf, matchModel, BUILTIN_PRICES } from '../src/pricing/pricing.ts';
 
 const usage = (promptTokens: number, completionTokens: number, cachedTokens = 0) => ({ promptTokens, completionTokens, cachedTokens });
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);

@@ -9,7 +9,7 @@ import {
   estimatePromptTokens,
   estimateCompletionTokens,
   DEFAULT_EXPECTED_COMPLETION_TOKENS,
-} from '../src/domain/tokens.ts';
+} from '../src/pricing/tokens.ts';
 
 describe('tokens', () => {
   test('tokens - picks o200k_base for gpt-4o, gpt-4.1 and o-series, cl100k_base for the rest', () => {

@@ -4,7 +4,7 @@
 // counts land within roughly ±15% on English text), good enough for budgets and rate reservations.
 import { createRequire } from 'node:module';
 import { Tiktoken } from 'js-tiktoken/lite';
-import type { openai } from '@ai-gateway/kit';
+import type * as openai from '../dialects/openai.ts';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
