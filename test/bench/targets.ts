@@ -1,0 +1,102 @@
+// Starts the benchmark's processes: fake upstream, bare proxy, embedded gateway, distributed gateway (NATS).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'nats';
+import { freePort, REPO_ROOT, startChild, type Child } from './processes.ts';
+
+export const BENCH_KEY = 'sk-bench-master-key';
+export const BENCH_MODEL = 'bench-model';
+const LISTENING = /listening on (http:\/\/[^\s]+)/;
+
+/** NATS_URL from the environment, else from the local stack's .stack/env. */
+export function natsUrl(): string {
+  if (process.env['NATS_URL']) return process.env['NATS_URL'];
+  const envFile = join(REPO_ROOT, '.stack/env');
+  if (existsSync(envFile)) {
+    const m = /^NATS_URL=(.+)$/m.exec(readFileSync(envFile, 'utf8'));
+    if (m?.[1]) return m[1].trim();
+  }
+  return 'nats://127.0.0.1:4222';
+}
+
+/** A config file with one model group served by the fake upstream; everything else is the defaults. */
+export function writeConfig(upstreamUrl: string, extraYaml = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+  const path = join(dir, 'gateway.yaml');
+  writeFileSync(
+    path,
+    `model_list:
+  - model_name: ${BENCH_MODEL}
+    litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstreamUrl}/v1, api_key: sk-fake }
+${extraYaml}general_settings:
+  master_key: ${BENCH_KEY}
+`,
+  );
+  return path;
+}
+
+export function startUpstream(chunks: number): Promise<Child> {
+  return startChild({ name: 'upstream', script: 'test/bench/upstream.ts', ready: 'ipc', env: { BENCH_CHUNKS: String(chunks) } });
+}
+
+export function startBareProxy(upstreamUrl: string): Promise<Child> {
+  return startChild({ name: 'bare proxy', script: 'test/bench/bare-proxy.ts', ready: 'ipc', env: { BENCH_UPSTREAM: upstreamUrl } });
+}
+
+export function startEmbeddedGateway(configPath: string, nodeFlags: string[] = []): Promise<Child> {
+  return startChild({
+    name: 'gateway (embedded)',
+    script: 'services/gateway/src/main.ts',
+    args: ['--config', configPath, '--port', '0', '--host', '127.0.0.1'],
+    nodeFlags,
+    ready: LISTENING,
+  });
+}
+
+export interface DistributedGateway extends Child {
+  namespace: string;
+}
+
+export async function startDistributedGateway(configPath: string, replicas: number): Promise<DistributedGateway> {
+  const port = await freePort();
+  const namespace = `bench${randomBytes(4).toString('hex')}`;
+  const child = await startChild({
+    name: `gateway (distributed, ${replicas}+${replicas})`,
+    script: 'services/gateway/src/distributed.ts',
+    args: ['--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--replicas', String(replicas)],
+    env: { NATS_URL: natsUrl(), GATEWAY_BUS_NAMESPACE: namespace },
+    ready: LISTENING,
+    timeoutMs: 60_000,
+  });
+  const stop = async (): Promise<void> => {
+    await child.stop();
+    await deleteStream(`GW_EVENTS_${namespace}`);
+  };
+  return { ...child, stop, namespace };
+}
+
+/** Removes the JetStream stream a namespaced run created. */
+async function deleteStream(name: string): Promise<void> {
+  let nc;
+  try {
+    nc = await connect({ servers: natsUrl(), timeout: 2_000 });
+    await (await nc.jetstreamManager()).streams.delete(name);
+  } catch {
+    // never created, or NATS is gone: nothing to clean
+  } finally {
+    await nc?.close();
+  }
+}
+
+/** True when a NATS server answers at natsUrl(). */
+export async function natsReachable(): Promise<boolean> {
+  try {
+    const nc = await connect({ servers: natsUrl(), timeout: 2_000, reconnect: false });
+    await nc.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
