@@ -101,7 +101,6 @@ function headerOf(req: Request, name: string): string | null {
 }
 
 function dispatchAndRelay(ctx: IngressContext, route: InferenceRoute, env: RequestEnvelope, res: Response): void {
-  let timer: NodeJS.Timeout | undefined;
   let closeReply = (): void => {};
   const relay = createRelay({
     res,
@@ -123,7 +122,7 @@ function dispatchAndRelay(ctx: IngressContext, route: InferenceRoute, env: Reque
     closeReply();
     ctx.pipeline.cancel(env.requestId);
   });
-  timer = setTimeout(() => {
+  const timer = setTimeout(() => {
     if (relay.finished()) return;
     const err = new GatewayError('gateway_timeout', { params: { timeoutMs: ctx.options.requestTimeoutMs } });
     relay({ requestId: env.requestId, seq: -1, kind: 'error', status: err.status, headers: {}, data: JSON.stringify(err.toOpenAI()) });
