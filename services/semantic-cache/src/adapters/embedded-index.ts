@@ -1,0 +1,76 @@
+// VectorIndex adapter for one process: entries in a Map, brute-force cosine over the filtered few (npm start).
+import type { CacheEntry, EntryFilter, ScoredEntry, SearchOptions, VectorIndex } from '../ports.ts';
+
+interface Stored {
+  entry: CacheEntry;
+  vector: Float32Array | null;
+}
+
+export function matches(e: CacheEntry, f: EntryFilter): boolean {
+  return (
+    (f.scope === undefined || e.scope === f.scope) &&
+    (f.modelGroup === undefined || e.modelGroup === f.modelGroup) &&
+    (f.contextHash === undefined || e.contextHash === f.contextHash) &&
+    (f.paramsHash === undefined || e.paramsHash === f.paramsHash) &&
+    (f.callType === undefined || e.callType === f.callType) &&
+    (f.exactKey === undefined || e.exactKey === f.exactKey) &&
+    (f.semantic === undefined || e.semantic === f.semantic)
+  );
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}
+
+/** Bounded by maxEntries: the oldest entry is evicted first (Map keeps insertion order). */
+export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorIndex {
+  const maxEntries = o.maxEntries ?? 10_000;
+  const byId = new Map<string, Stored>();
+  return {
+    kind: 'embedded',
+    async ensure() {},
+    async upsert(entry, vector) {
+      byId.delete(entry.id);
+      byId.set(entry.id, { entry, vector });
+      while (byId.size > maxEntries) {
+        const oldest = byId.keys().next();
+        if (oldest.done) break;
+        byId.delete(oldest.value);
+      }
+    },
+    async get(id, now) {
+      const s = byId.get(id);
+      if (!s) return null;
+      if (s.entry.expiresAtMs <= now) {
+        byId.delete(id);
+        return null;
+      }
+      return s.entry;
+    },
+    async search(vector, filter, so: SearchOptions) {
+      const out: ScoredEntry[] = [];
+      for (const s of byId.values()) {
+        if (!s.vector || s.entry.expiresAtMs <= so.now || !matches(s.entry, filter)) continue;
+        const score = dot(vector, s.vector);
+        if (score >= so.minScore) out.push({ entry: s.entry, score });
+      }
+      return out.sort((a, b) => b.score - a.score).slice(0, so.limit);
+    },
+    async delete(filter) {
+      let n = 0;
+      for (const [id, s] of byId) if (matches(s.entry, filter)) (byId.delete(id), n++);
+      return n;
+    },
+    async sweep(now) {
+      let n = 0;
+      for (const [id, s] of byId) if (s.entry.expiresAtMs <= now) (byId.delete(id), n++);
+      return n;
+    },
+    async count() {
+      return byId.size;
+    },
+  };
+}
