@@ -1,6 +1,7 @@
 // Reservation authority on Postgres: every replica shares the counters in `budgets`; holds are rows in
-// `reservations`. Admission is one conditional UPDATE per scope inside one transaction, so two replicas can
-// never both take the last dollar: the row lock serialises them and the WHERE clause re-checks the limits.
+// `reservations`. Admission is one statement that locks the scopes' rows, checks every limit and applies
+// the hold only if all fit, so two replicas can never both take the last dollar.
+import { GatewayError } from '@ai-gateway/kit';
 import type { Hold, ReservationAuthority } from '../domain/ledger.ts';
 import { admit, rollCounters, type Actual, type Denial, type ScopeKind, type ScopeRef } from '../domain/reservation.ts';
 import { readBudgetRow, rollDueBudgets } from './budgets-sql.ts';
@@ -23,10 +24,10 @@ const ACQUIRE_SQL = `
     ORDER BY b.scope, b.scope_id
     FOR UPDATE OF b
   ), verdict AS (
-    SELECT coalesce(bool_and(fits), true) AS pass FROM locked
+    SELECT coalesce(bool_and(fits), true) AS fits, EXISTS (SELECT 1 FROM reservations WHERE id = $3) AS held FROM locked
   ), ins AS (
     INSERT INTO reservations (id, scopes, cost, requests, tokens, parallel, held_minute, expires_at, holder)
-    SELECT $3, $11::text[], $4::float8, $5::int, $6::int, $7::int, $8::timestamptz, $9::timestamptz, $10 FROM verdict WHERE pass
+    SELECT $3, $11::text[], $4::float8, $5::int, $6::int, $7::int, $8::timestamptz, $9::timestamptz, $10 FROM verdict WHERE fits AND NOT held
     ON CONFLICT (id) DO NOTHING
     RETURNING 1
   ), upd AS (
@@ -41,7 +42,7 @@ const ACQUIRE_SQL = `
     WHERE b.scope = l.scope AND b.scope_id = l.scope_id AND EXISTS (SELECT 1 FROM ins)
     RETURNING 1
   )
-  SELECT (SELECT pass FROM verdict) AS pass, (SELECT count(*) FROM upd)::int AS applied`;
+  SELECT (SELECT fits OR held FROM verdict) AS pass, (SELECT count(*) FROM upd)::int AS applied`;
 
 // Deletes a hold and takes it out of its scopes, in one statement. Spend is NOT touched here.
 // $2 null = release (requests/tokens given back); else the minute keeps $2 requests and $3 tokens.
@@ -73,24 +74,28 @@ export function decodeScope(text: string): ScopeRef {
 /** Fixed lock order (sorted scope keys) so concurrent multi-scope transactions cannot deadlock. */
 export const lockOrder = (scopes: readonly ScopeRef[]): ScopeRef[] => [...scopes].sort((a, b) => (encodeScope(a) < encodeScope(b) ? -1 : 1));
 
-async function explainDenial(sql: SqlRunner, hold: Hold, nowMs: number): Promise<Denial | null> {
+type Outcome = Denial | null | 'retry' | 'roll';
+
+/** Why the statement refused: a limit (denial), an ended budget period ('roll'), or a race that freed room ('retry'). */
+async function explainRefusal(sql: SqlRunner, hold: Hold, nowMs: number): Promise<Outcome> {
   for (const ref of lockOrder(hold.scopes)) {
     const row = await readBudgetRow(sql, ref);
     if (!row) continue;
+    if (row.counters.budgetResetAtMs !== null && row.counters.budgetResetAtMs <= nowMs) return 'roll';
     const denial = admit(ref, row.limits, rollCounters(row.counters, row.limits, nowMs), hold.amount, nowMs);
     if (denial) return denial;
   }
-  return null; // room appeared between the refusal and this read: the caller retries
+  return 'retry';
 }
 
-async function acquireOnce(sql: SqlRunner, hold: Hold, nowMs: number, holder: string | null): Promise<Denial | null | 'retry'> {
+async function acquireOnce(sql: SqlRunner, hold: Hold, nowMs: number, holder: string | null): Promise<Outcome> {
   const a = hold.amount;
   const rows = await sql.query(ACQUIRE_SQL, [
     hold.scopes.map((s) => s.kind), hold.scopes.map((s) => s.id), hold.id, a.costUsd, a.requests, a.tokens, a.parallel,
     new Date(hold.heldInMinuteMs), new Date(hold.expiresAtMs), holder, hold.scopes.map(encodeScope),
   ]);
   if (rows[0]?.['pass'] === true) return null; // applied now, or already held under this id
-  return (await explainDenial(sql, hold, nowMs)) ?? 'retry';
+  return explainRefusal(sql, hold, nowMs);
 }
 
 /**
@@ -108,17 +113,17 @@ export function createSqlAuthority(input: { deps: { sql: SqlExecutor }; options?
   const { sql } = input.deps;
   const holder = input.options?.holder ?? null;
   async function acquire(hold: Hold, nowMs: number): Promise<Denial | null> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await acquireOnce(sql, hold, nowMs, holder);
-      if (result === 'retry') continue;
-      // A denial may come from a budget period that has ended: roll due budgets and try again.
-      if (result?.limit === 'budget' && result.retryAtMs !== null && result.retryAtMs <= nowMs && attempt === 0) {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const outcome = await acquireOnce(sql, hold, nowMs, holder);
+      if (outcome === 'retry') continue;
+      if (outcome === 'roll') {
         await sql.transaction((tx) => rollDueBudgets(tx, nowMs, hold.scopes));
         continue;
       }
-      return result;
+      return outcome;
     }
-    return acquireOnce(sql, hold, nowMs, holder).then((r) => (r === 'retry' ? null : r));
+    // Never admit without having applied the hold: a caller that cannot get a clear answer retries.
+    throw new GatewayError('service_unavailable', { params: { detail: 'Budget reservation is contended; retry shortly.' }, retriable: true, retryAfterS: 1 });
   }
   return {
     acquire,
