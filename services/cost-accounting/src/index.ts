@@ -51,6 +51,7 @@ export { generateKey, hashKey, keyPrefix } from './domain/keys.ts';
 export type { Store, OutboxRow, SpendLogRow, ChainVerdict, BudgetRow, RecordResult, RecordEncoders, KeyInput, KeyRecord, TeamInput, UserInput } from './store/port.ts';
 export type { SqlExecutor, SqlRunner } from './store/sql.ts';
 export { createSqlStore } from './store/store.ts';
+export { seedMemoryAuthority } from './store/seed.ts';
 export { createPgliteExecutor, type PgliteOptions } from './store/pglite.ts';
 export { createPostgresExecutor, type PostgresOptions } from './store/postgres.ts';
 export { MIGRATIONS, migrate, GENESIS_HASH, type Migration } from './store/migrations.ts';

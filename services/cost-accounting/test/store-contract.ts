@@ -7,6 +7,8 @@ import type { SqlExecutor } from '../src/store/sql.ts';
 import { createLedger } from '../src/domain/ledger.ts';
 import { hashKey, keyPrefix, generateKey } from '../src/domain/keys.ts';
 import { minuteStart } from '../src/domain/reservation.ts';
+import { createMemoryAuthority } from '../src/domain/memory-authority.ts';
+import { seedMemoryAuthority } from '../src/store/seed.ts';
 import { completedEvent, limits, amount } from './fixtures.ts';
 
 export interface StoreHarness {
@@ -199,7 +201,19 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       await store.recordCompleted(completedEvent({ requestId: 'a1' }), T0);
       await assert.rejects(sql.query(`UPDATE audit_log SET model = 'x' WHERE seq = 1`), /append-only/);
       await assert.rejects(sql.query('DELETE FROM audit_log WHERE seq = 1'), /append-only/);
+      await assert.rejects(sql.query('TRUNCATE audit_log'), /append-only/);
       assert.equal((await store.verifyAuditChain()).ok, true);
+    }));
+
+  test(`${name} - embedded mode seeds the memory authority with limits and current spend`, () =>
+    withStore(async ({ store }) => {
+      await store.setLimits(key, limits({ label: 'ci-bot', maxBudgetUsd: 1, budgetDuration: '1d' }), T0);
+      await store.recordCompleted(completedEvent({ requestId: 'p1', costUsd: 0.7 }), T0 + 5);
+      const authority = createMemoryAuthority();
+      assert.equal(await seedMemoryAuthority({ deps: { store, authority }, nowMs: T0 + 10 }), 1);
+      const ledger = createLedger({ deps: { authority, now: () => T0 + 10 } });
+      await assert.rejects(ledger.reserve({ id: 'm1', tenant, amount: amount(0.5) }), /key ci-bot: spent \$0.700000/);
+      await ledger.reserve({ id: 'm2', tenant, amount: amount(0.3) });
     }));
 
   async function chainOf5(h: StoreHarness): Promise<void> {
