@@ -1,9 +1,11 @@
 // Distributed mode building blocks: one ingress or one stage host per process, joined over NATS.
-import { avroCodec, connectNatsBus, createPipeline, subjectsFor, type Bus, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
+import { avroCodec, connectNatsBus, createPipeline, subjectsFor, traceStage, type Bus, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
 import { createModelGroups, type ProviderRegistry } from '@ai-gateway/router';
 import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
 import { aliasesFrom } from './compose/router.ts';
 import { buildStages, slipFor, type StageName } from './compose/stages.ts';
+import { startTelemetry, watchCooldowns } from './compose/telemetry.ts';
+import { tracedProviders } from './compose/traced-providers.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -36,7 +38,7 @@ export async function startStageService(o: { config: GatewayConfig; logger: Logg
     config: o.config,
     logger: o.logger,
     bus: o.bus,
-    ...(o.providers ? { providers: o.providers } : {}),
+    providers: tracedProviders(o.providers),
     onCooldown: (id, ms) => o.bus.publish(subjects.cooldowns, encoder.encode(JSON.stringify({ id, ms, origin }))),
   });
   const router = built.router;
@@ -52,7 +54,7 @@ export async function startStageService(o: { config: GatewayConfig; logger: Logg
       }
     }
   })();
-  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: built.stages }, { distributed: true, subjects });
+  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(traceStage) }, { distributed: true, subjects });
   pipeline.serveStages();
   await o.bus.flush();
   return {
@@ -66,7 +68,9 @@ export async function startStageService(o: { config: GatewayConfig; logger: Logg
 
 export async function startIngressService(o: { config: GatewayConfig; logger: Logger; bus: Bus; port?: number; host?: string; subjects?: Subjects }): Promise<ServiceHandle> {
   const groups = createModelGroups(o.config.deployments, aliasesFrom(o.config));
-  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: [] }, { distributed: true, subjects: o.subjects ?? subjectsFromEnv() });
+  // The guardrail stage runs inside the ingress: no extra bus hop, and raw prompts never cross NATS.
+  const local = await buildStages(slipFor(o.config).filter((s) => s === 'pii'), { config: o.config, logger: o.logger, bus: o.bus });
+  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: local.stages }, { distributed: true, subjects: o.subjects ?? subjectsFromEnv() });
   const ingressId = newIngressId();
   pipeline.listenReplies(ingressId);
   await o.bus.flush();
@@ -78,6 +82,7 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
     async close() {
       await closeServer(server);
       await pipeline.close();
+      await local.close();
     },
   };
 }

@@ -1,1 +1,19 @@
-// Public surface of @ai-gateway/pii-scrubber.
+// Public surface of @ai-gateway/pii-scrubber: the `pii` guardrail stage, the reply filter, and the detectors.
+export { createGuardrailStage, PII_MAP_METADATA, VERDICT_HEADER, type GuardrailStageDeps } from './stage.ts';
+export { createGuardrailReplyFilter } from './reply-filter.ts';
+export {
+  buildGuardrailPolicy,
+  activeGuardrails,
+  parseOverrides,
+  GUARDRAIL_VENDORS,
+  GUARDRAILS_METADATA,
+  type Guardrail,
+  type GuardrailPolicy,
+  type GuardrailOverrides,
+  type TenantGuardrails,
+} from './domain/policy.ts';
+export { analyze, type AnalyzerOptions } from './domain/analyzer.ts';
+export { ENTITY_TYPES, type EntityType, type Finding } from './domain/recognizers.ts';
+export { anonymize, Pseudonyms, PII_ACTIONS, type PiiAction } from './domain/anonymize.ts';
+export { detectInjection, type InjectionResult, type InjectionCategory } from './domain/injection.ts';
+export { PlaceholderRestorer, DenyMatcher, DenyStream, type DenyPattern } from './domain/stream-text.ts';

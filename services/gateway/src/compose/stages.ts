@@ -2,6 +2,7 @@
 import type { Bus, GatewayConfig, Logger, ReplyFilterFactory, Stage } from '@ai-gateway/kit';
 import type { ProviderRegistry } from '@ai-gateway/router';
 import { buildRouter, type BuiltRouter } from './router.ts';
+import { buildGuardrailStage, buildReplyFilter, needsGuardrailStage } from './guardrails.ts';
 
 export type StageName = 'pii' | 'cache' | 'router';
 
@@ -9,7 +10,7 @@ export type StageName = 'pii' | 'cache' | 'router';
 export function slipFor(config: GatewayConfig): StageName[] {
   const slip: StageName[] = [];
   // (stages are added here as they exist: 'pii' when guardrails are configured, 'cache' when caching is on)
-  void config;
+  if (needsGuardrailStage(config)) slip.push('pii');
   slip.push('router');
   return slip;
 }
@@ -34,15 +35,17 @@ export async function buildStages(names: readonly StageName[], deps: StageDeps):
   const stages: Stage[] = [];
   const closers: Array<() => Promise<void>> = [];
   let router: BuiltRouter | null = null;
-  let replyFilter: ReplyFilterFactory | undefined;
+  // Pseudonyms are restored wherever the router runs, so its reply filter is always built.
+  const replyFilter: ReplyFilterFactory = buildReplyFilter(deps.config);
   for (const name of names) {
+    if (name === 'pii') stages.push(buildGuardrailStage(deps.config, deps.logger));
     if (name === 'router') {
       router = buildRouter({
         config: deps.config,
         logger: deps.logger,
         ...(deps.providers ? { providers: deps.providers } : {}),
         ...(deps.onCooldown ? { onCooldown: deps.onCooldown } : {}),
-        ...(replyFilter ? { replyFilter } : {}),
+        replyFilter,
       });
       stages.push(router.stage);
     }

@@ -63,6 +63,7 @@ export const IMPLEMENTED_GUARDRAILS: readonly string[] = [
   'detect_prompt_injection',
   'content_filter',
   'litellm_content_filter',
+  'output_filter',
 ];
 
 export function notImplementedKeysAt(sectionPath: string): readonly string[] {

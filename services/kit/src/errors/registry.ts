@@ -27,6 +27,7 @@ export const ERRORS = {
   budget_exceeded: { status: 400, type: 'budget_exceeded', anthropicType: 'invalid_request_error', message: '{detail}' },
   rate_limited: { status: 429, type: 'rate_limit_error', anthropicType: 'rate_limit_error', message: '{detail}' },
   guardrail_violation: { status: 400, type: 'guardrail_violation', anthropicType: 'invalid_request_error', message: '{detail}' },
+  prompt_injection: { status: 400, type: 'guardrail_violation', anthropicType: 'invalid_request_error', message: '{detail}' },
   all_deployments_cooling: { status: 503, type: 'service_unavailable', anthropicType: 'overloaded_error', message: 'All deployments of {model} are cooling down after failures; retry after {retryAfterS}s' },
   provider_unsupported: { status: 503, type: 'service_unavailable', anthropicType: 'api_error', message: 'Model {model} is served by provider "{provider}", which this gateway does not support' },
   upstream_error: { status: 502, type: 'api_error', anthropicType: 'api_error', message: '{detail}' },

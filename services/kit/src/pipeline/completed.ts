@@ -1,6 +1,19 @@
 // Builds the completed event of a request from its envelope, so every stage reports the same way.
 import type { CompletedEvent, RequestEnvelope } from '../contracts/types.ts';
 
+/** Metadata keys with this prefix stay between stages: never in completed events, audit or logs. */
+export const PRIVATE_METADATA_PREFIX = 'x-gateway-private-';
+
+export function publicMetadata(m: Record<string, string>): Record<string, string> {
+  let out: Record<string, string> | null = null;
+  for (const k of Object.keys(m)) {
+    if (!k.startsWith(PRIVATE_METADATA_PREFIX)) continue;
+    out ??= { ...m };
+    delete out[k];
+  }
+  return out ?? m;
+}
+
 export function baseCompletedEvent(env: RequestEnvelope, now: number): CompletedEvent {
   return {
     requestId: env.requestId,
@@ -31,6 +44,6 @@ export function baseCompletedEvent(env: RequestEnvelope, now: number): Completed
     verdicts: env.verdicts,
     promptDigest: null,
     response: null,
-    metadata: env.metadata,
+    metadata: publicMetadata(env.metadata),
   };
 }

@@ -1,0 +1,112 @@
+// Prompt-injection detection: weighted rules over normalised text (zero-width, homoglyphs, base64 undone).
+import { normalizeForMatching } from './normalize.ts';
+
+export type InjectionCategory =
+  | 'instruction_override'
+  | 'system_prompt_exfiltration'
+  | 'role_play_jailbreak'
+  | 'delimiter_injection'
+  | 'data_exfiltration'
+  | 'encoded_payload'
+  | 'obfuscation'
+  | 'tool_result_injection';
+
+export interface InjectionResult {
+  /** 0..1, combined as 1 − Π(1 − weight) over the rules that fired. */
+  score: number;
+  categories: InjectionCategory[];
+}
+
+interface Rule {
+  category: InjectionCategory;
+  weight: number;
+  pattern: RegExp;
+}
+
+const W = String.raw`[^.\n]`;
+const RULES: readonly Rule[] = [
+  { category: 'instruction_override', weight: 0.9, pattern: new RegExp(String.raw`\b(?:ignore|disregard|forget|override|bypass|skip|abandon|drop)\b${W}{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|your|the|system|initial|original|those)\b${W}{0,30}\b(?:instructions?|prompts?|rules|directions|directives|guidelines|context|messages?|constraints|guardrails|polic(?:y|ies)|programming|training)\b`) },
+  { category: 'instruction_override', weight: 0.85, pattern: /\b(?:do not|don't|stop) (?:follow(?:ing)?|obey(?:ing)?|adher(?:e|ing) to) (?:your|the|any|those) (?:rules|instructions|guidelines|policies|system prompt)/ },
+  { category: 'instruction_override', weight: 0.6, pattern: /\b(?:new|updated|revised|real|actual) (?:instructions?|rules|system prompt|directives?)\s*(?::|-|are|is)/ },
+  { category: 'instruction_override', weight: 0.55, pattern: /\bfrom now on,? (?:you (?:will|are|must|shall)|respond|act|answer|ignore|only)/ },
+  { category: 'instruction_override', weight: 0.6, pattern: /\byou are no longer (?:an? |bound|restricted|chatgpt|claude|an ai|the assistant)/ },
+  { category: 'system_prompt_exfiltration', weight: 0.85, pattern: new RegExp(String.raw`\b(?:reveal|show|print|output|repeat|display|tell me|give me|leak|dump|recite|share|what (?:is|are|was|were))\b${W}{0,30}\b(?:system prompt|system message|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|secret instructions|your (?:instructions|prompt|rules|guidelines|configuration)|developer (?:message|prompt)|pre-?prompt)`) },
+  { category: 'system_prompt_exfiltration', weight: 0.85, pattern: /\brepeat (?:everything|the text|all (?:of the )?text|the words|all of the above|the above)\b(?: (?:above|before|verbatim|starting))?/ },
+  { category: 'role_play_jailbreak', weight: 0.9, pattern: new RegExp(String.raw`\b(?:act as|acting as|pretend (?:to be|you are|you're)|you are now|you're now|roleplay as|role-play as|simulate|become)\b${W}{0,50}\b(?:unrestricted|unfiltered|uncensored|no (?:rules|restrictions|limits|filters|guidelines|morals)|without (?:any )?(?:rules|restrictions|limits|filters|ethics|guidelines|censorship)|jailbroken|evil|dan\b|developer mode|an ai with no)`) },
+  { category: 'role_play_jailbreak', weight: 0.85, pattern: /\b(?:developer|dan|god|jailbreak|unrestricted|debug) mode\b.{0,30}\b(?:enabled|activated|on|engaged)\b|\benable (?:developer|dan|god|jailbreak) mode\b/ },
+  { category: 'role_play_jailbreak', weight: 0.8, pattern: /\bdo anything now\b|\bjailbreak(?:ed)? (?:yourself|the model|prompt)\b/ },
+  { category: 'role_play_jailbreak', weight: 0.5, pattern: /\b(?:no|without|free (?:of|from)) (?:ethical|moral|content|safety) (?:guidelines|restrictions|filters|limits|constraints|rules)/ },
+  { category: 'role_play_jailbreak', weight: 0.35, pattern: /\b(?:stay in character|never break character|you have no (?:rules|restrictions|limits))\b/ },
+  { category: 'delimiter_injection', weight: 0.9, pattern: /<\|\s*(?:im_start|im_end|system|endoftext|assistant)\s*\|>/ },
+  { category: 'delimiter_injection', weight: 0.85, pattern: /\[\/?(?:inst|sys|system)\]|<<\/?sys>>/ },
+  { category: 'delimiter_injection', weight: 0.7, pattern: /<\/?(?:system|instructions?|admin|developer)(?:_prompt)?>/ },
+  { category: 'delimiter_injection', weight: 0.6, pattern: /(?:^|\n)\s*(?:#{2,}\s*)?(?:system|admin|developer)\s*(?:message|prompt|override)?\s*:/ },
+  { category: 'delimiter_injection', weight: 0.7, pattern: /\b(?:end of (?:user )?(?:input|prompt|conversation|document)|begin (?:system|admin|new) (?:prompt|instructions?|session))\b/ },
+  { category: 'data_exfiltration', weight: 0.7, pattern: new RegExp(String.raw`\b(?:send|forward|email|exfiltrate|post|upload|transmit|leak)\b${W}{0,40}\b(?:conversation|chat history|credentials|api keys?|passwords?|secrets?|tokens?|user data|system prompt)\b${W}{0,40}\b(?:to|at|into)\b${W}{0,20}(?:https?:|@|\burl\b|\bserver\b|\bendpoint\b)`) },
+  { category: 'tool_result_injection', weight: 0.6, pattern: new RegExp(String.raw`\b(?:ai|assistant|llm|model|agent|chatbot)s?\b${W}{0,30}\b(?:must|should|shall|need to)\b${W}{0,50}\b(?:now|instead|immediately|first)\b`) },
+  { category: 'encoded_payload', weight: 0.75, pattern: /\bdecode (?:this|the following|it)\b[^\n]{0,40}\b(?:and|then) (?:follow|execute|do|run|obey|apply|act on)/ },
+];
+
+/** Wrapped in quotes or code: read as discussed, not as instructed, when the text talks about security. */
+const QUOTED = /"[^"\n]{4,}"|“[^”]{4,}”|'[^'\n]{8,}'|`[^`\n]+`|```[\s\S]*?```/g;
+const DISCUSSION = /\b(?:detect|prevent|protect|defend|mitigat|review|classif|example|explain|what is|is this|why does|flag|sanitiz|filter|test case|unit test|regex|pattern|paper|research|attack(?:s|ers)?|injection|blog|training)/;
+const BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])/g;
+
+function quotedSpans(text: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  QUOTED.lastIndex = 0;
+  for (let m = QUOTED.exec(text); m !== null; m = QUOTED.exec(text)) spans.push([m.index, m.index + m[0].length]);
+  return spans;
+}
+
+function decodedPayloads(text: string): string[] {
+  const out: string[] = [];
+  BASE64.lastIndex = 0;
+  for (let m = BASE64.exec(text); m !== null && out.length < 8; m = BASE64.exec(text)) {
+    const decoded = Buffer.from(m[0], 'base64').toString('utf8');
+    if (/^[\x20-\x7e\n\r\t]{12,}$/.test(decoded)) out.push(decoded.toLowerCase());
+  }
+  return out;
+}
+
+interface Fired {
+  category: InjectionCategory;
+  weight: number;
+}
+
+function fire(text: string, dampen: boolean): Fired[] {
+  const spans = dampen ? quotedSpans(text) : [];
+  const fired: Fired[] = [];
+  for (const r of RULES) {
+    const m = r.pattern.exec(text);
+    if (!m) continue;
+    const quoted = spans.some(([s, e]) => m.index >= s && m.index < e);
+    fired.push({ category: r.category, weight: quoted ? r.weight * 0.25 : r.weight });
+  }
+  return fired;
+}
+
+function combine(fired: readonly Fired[]): InjectionResult {
+  let keep = 1;
+  const categories = new Set<InjectionCategory>();
+  for (const f of fired) {
+    keep *= 1 - f.weight;
+    if (f.weight >= 0.3) categories.add(f.category);
+  }
+  return { score: Math.round((1 - keep) * 1000) / 1000, categories: [...categories] };
+}
+
+/** Scores one message. `source` 'tool' marks text returned by a tool (instructions there are never legitimate). */
+export function detectInjection(raw: string, source: 'user' | 'tool' = 'user'): InjectionResult {
+  const { text, zeroWidth, mixedScript } = normalizeForMatching(raw);
+  const discussion = source === 'user' && DISCUSSION.test(text);
+  const fired = fire(text, discussion);
+  if (fired.length > 0 && (zeroWidth || mixedScript)) fired.push({ category: 'obfuscation', weight: 0.5 });
+  else if (zeroWidth >= 3) fired.push({ category: 'obfuscation', weight: 0.3 });
+  for (const payload of decodedPayloads(raw)) {
+    const inner = fire(payload, false);
+    if (inner.length > 0) fired.push({ category: 'encoded_payload', weight: 0.9 }, ...inner);
+  }
+  if (source === 'tool' && fired.length > 0) fired.push({ category: 'tool_result_injection', weight: 0.5 });
+  return combine(fired);
+}

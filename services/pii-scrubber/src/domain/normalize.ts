@@ -1,0 +1,33 @@
+// Undoes common obfuscation before matching: NFKC, zero-width characters, homoglyphs, spacing.
+
+const ZERO_WIDTH = /[\u200B-\u200F\u2060-\u2064\uFEFF\u00AD\u034F\u180E]/g;
+
+/** Look-alike letters (Cyrillic, Greek) folded to their Latin twins. */
+const HOMOGLYPHS: Readonly<Record<string, string>> = {
+  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ɡ: 'g', һ: 'h', ӏ: 'l', ԛ: 'q', ԝ: 'w',
+  α: 'a', ε: 'e', ι: 'i', ο: 'o', ν: 'v', κ: 'k', τ: 't', ρ: 'p', υ: 'u', χ: 'x', ѵ: 'v',
+  А: 'a', В: 'b', Е: 'e', К: 'k', М: 'm', Н: 'h', О: 'o', Р: 'p', С: 'c', Т: 't', Х: 'x', І: 'i',
+};
+const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g');
+const MIXED_WORD = /(?=[\p{L}]*\p{Script=Latin})(?=[\p{L}]*[\p{Script=Cyrillic}\p{Script=Greek}])[\p{L}]{2,}/u;
+
+export interface Normalized {
+  text: string;
+  /** Zero-width characters removed. */
+  zeroWidth: number;
+  /** A word mixed Latin with Cyrillic/Greek letters (a homoglyph trick). */
+  mixedScript: boolean;
+}
+
+export function normalizeForMatching(raw: string): Normalized {
+  let text = raw.normalize('NFKC');
+  let zeroWidth = 0;
+  text = text.replace(ZERO_WIDTH, () => {
+    zeroWidth++;
+    return '';
+  });
+  const mixedScript = MIXED_WORD.test(text);
+  if (mixedScript) text = text.replace(HOMOGLYPH_RE, (c) => HOMOGLYPHS[c] ?? c);
+  text = text.toLowerCase().replace(/[ \t]+/g, ' ');
+  return { text, zeroWidth, mixedScript };
+}

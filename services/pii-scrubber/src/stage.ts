@@ -1,0 +1,148 @@
+// The `pii` stage (pre_call guardrails): blocks or flags prompt injection, scrubs personal data, then forwards.
+import { GatewayError, baseCompletedEvent, type GuardrailVerdict, type Logger, type RequestEnvelope, type Stage, type StageContext } from '@ai-gateway/kit';
+import { visitBodyText, type TextSource } from './adapters/body.ts';
+import { analyze } from './domain/analyzer.ts';
+import { Pseudonyms, anonymize, type PiiAction } from './domain/anonymize.ts';
+import { detectInjection, type InjectionCategory } from './domain/injection.ts';
+import { GUARDRAILS_METADATA, activeGuardrails, parseOverrides, type GuardrailPolicy, type InjectionGuardrail, type PiiGuardrail, type TenantGuardrails } from './domain/policy.ts';
+import type { EntityType } from './domain/recognizers.ts';
+
+/** Envelope metadata carrying placeholder → original for the reply filter. Private: never logged or audited. */
+export const PII_MAP_METADATA = 'x-gateway-private-pii-map';
+/** Envelope metadata the router copies into response headers. */
+export const VERDICT_HEADER = 'x-gateway-guardrail';
+
+export interface GuardrailStageDeps {
+  policy: GuardrailPolicy;
+  logger: Logger;
+  /** Per key/team switches (virtual keys plug in here). */
+  tenantGuardrails?: TenantGuardrails;
+  /** Called for each flagged request (metrics). */
+  onFlag?: (guardrail: string, categories: readonly string[]) => void;
+  now?: () => number;
+}
+
+type Json = Record<string, unknown>;
+
+function requestOverrides(body: Json): Record<string, boolean> {
+  // LiteLLM's request field `guardrails: ["name", ...]` switches guardrails on.
+  const out: Record<string, boolean> = {};
+  const list = body['guardrails'];
+  if (Array.isArray(list)) for (const n of list) if (typeof n === 'string') out[n] = true;
+  return out;
+}
+
+interface InjectionOutcome {
+  score: number;
+  categories: InjectionCategory[];
+}
+
+function scanInjection(body: Json): InjectionOutcome {
+  let score = 0;
+  const categories = new Set<InjectionCategory>();
+  visitBodyText(body, (text: string, source: TextSource) => {
+    if (source === 'user' || source === 'tool') {
+      const r = detectInjection(text, source);
+      if (r.score > score) score = r.score;
+      for (const c of r.categories) categories.add(c);
+    }
+    return text;
+  });
+  return { score, categories: [...categories] };
+}
+
+interface ScrubOutcome {
+  found: Map<EntityType, number>;
+  blocked: EntityType | null;
+}
+
+function scrub(body: Json, g: PiiGuardrail, pseudonyms: Pseudonyms): ScrubOutcome {
+  const found = new Map<EntityType, number>();
+  let blocked: EntityType | null = null;
+  const actionOf = (e: EntityType): PiiAction => g.actions[e] ?? g.defaultAction;
+  const ctx = { actionOf, pseudonyms, hashKey: g.hashKey };
+  visitBodyText(body, (text) => {
+    const findings = analyze(text, { entities: g.entities, thresholds: g.thresholds });
+    for (const f of findings) {
+      found.set(f.entity, Math.max(found.get(f.entity) ?? 0, f.score));
+      if (actionOf(f.entity) === 'block') blocked ??= f.entity;
+    }
+    return anonymize(text, findings, ctx);
+  });
+  return { found, blocked };
+}
+
+export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): Stage {
+  const now = deps.now ?? Date.now;
+
+  function block(env: RequestEnvelope, ctx: StageContext, err: GatewayError, verdicts: GuardrailVerdict[]): void {
+    ctx.reply.send('error', err.status, null, JSON.stringify(err.toOpenAI()));
+    const evt = baseCompletedEvent({ ...env, verdicts }, now());
+    evt.outcome = 'blocked';
+    evt.httpStatus = err.status;
+    evt.errorCode = err.code;
+    ctx.complete(evt);
+  }
+
+  function injection(g: InjectionGuardrail, body: Json, env: RequestEnvelope, ctx: StageContext, verdicts: GuardrailVerdict[], metadata: Record<string, string>): boolean {
+    const r = scanInjection(body);
+    if (r.score < g.threshold) {
+      verdicts.push({ guardrail: g.name, action: 'pass', categories: [], score: r.score });
+      return false;
+    }
+    if (g.action === 'flag') {
+      verdicts.push({ guardrail: g.name, action: 'flag', categories: r.categories, score: r.score });
+      metadata[VERDICT_HEADER] = 'prompt_injection';
+      deps.onFlag?.(g.name, r.categories);
+      return false;
+    }
+    verdicts.push({ guardrail: g.name, action: 'block', categories: r.categories, score: r.score });
+    const detail = `Request blocked by guardrail "${g.name}": possible prompt injection (${r.categories.join(', ')})`;
+    block(env, ctx, new GatewayError('prompt_injection', { params: { detail } }), verdicts);
+    return true;
+  }
+
+  return {
+    name: 'pii',
+    async handle(env, ctx) {
+      let body: Json;
+      try {
+        body = JSON.parse(env.body) as Json;
+      } catch {
+        ctx.forward(env); // the router answers invalid JSON with its own error
+        return;
+      }
+      const all = activeGuardrails(
+        deps.policy,
+        deps.tenantGuardrails?.({ keyId: env.tenant.keyId, teamId: env.tenant.teamId }) ?? {},
+        requestOverrides(body),
+        parseOverrides(env.metadata[GUARDRAILS_METADATA]),
+      );
+      const pre = all.filter((g) => g.kind !== 'output_filter');
+      if (pre.length === 0) {
+        ctx.forward(env);
+        return;
+      }
+      const verdicts = [...env.verdicts];
+      const metadata = { ...env.metadata };
+      for (const g of pre) if (g.kind === 'prompt_injection' && injection(g, body, env, ctx, verdicts, metadata)) return;
+      const pseudonyms = new Pseudonyms();
+      let scrubbed = false;
+      for (const g of pre) {
+        if (g.kind !== 'pii') continue;
+        const r = scrub(body, g, pseudonyms);
+        const categories = [...r.found.keys()];
+        const score = Math.max(0, ...r.found.values());
+        if (r.blocked) {
+          verdicts.push({ guardrail: g.name, action: 'block', categories, score });
+          block(env, ctx, new GatewayError('guardrail_violation', { params: { detail: `Request blocked by guardrail "${g.name}": it contains ${r.blocked}` } }), verdicts);
+          return;
+        }
+        verdicts.push({ guardrail: g.name, action: categories.length > 0 ? 'mask' : 'pass', categories, score });
+        scrubbed ||= categories.length > 0;
+      }
+      if (pseudonyms.size > 0) metadata[PII_MAP_METADATA] = JSON.stringify(pseudonyms.toRecord());
+      ctx.forward({ ...env, body: scrubbed ? JSON.stringify(body) : env.body, verdicts, metadata });
+    },
+  };
+}
