@@ -45,6 +45,7 @@ export {
   type ReserveRequest,
   type ReservationAuthority,
 } from './domain/ledger.ts';
+export { estimateChatReservation, type ChatReservationEstimate } from './domain/estimate.ts';
 export { createMemoryAuthority, type MemoryAuthority } from './domain/memory-authority.ts';
 export { createSliceAuthority, type SliceAuthority, type SliceOptions } from './domain/slices.ts';
 export { generateKey, hashKey, keyPrefix } from './domain/keys.ts';

@@ -55,6 +55,29 @@ describe('replicas on PostgreSQL', { skip: DATABASE_URL ? false : 'DATABASE_URL 
     }
   });
 
+  test('replicas - concurrent reserves from 3 replicas respect rpm_limit and max_parallel_requests exactly', async () => {
+    const stores = await replicas(3);
+    try {
+      await stores[0]!.setLimits(key, limits({ label: 'ci-bot', rpmLimit: 30 }));
+      await stores[0]!.setLimits(team, limits({ label: 'research', maxParallelRequests: 20 }));
+      const now = Date.UTC(2026, 10, 26, 12, 0, 10);
+      const ledgers = stores.map((s) => createLedger({ deps: { authority: s.authority(), now: () => now } }));
+      const results = await Promise.allSettled(Array.from({ length: 90 }, (_, i) => ledgers[i % 3]!.reserve({ id: `p${i}`, tenant, amount: amount(0, 10) })));
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 20);
+      const k = (await stores[0]!.getBudget(key))!.counters;
+      const tm = (await stores[0]!.getBudget(team))!.counters;
+      assert.deepEqual([k.windowRequests, tm.inFlight], [20, 20]);
+      // Finish 15: parallel room for 15 more, but only 10 left under rpm 30 this minute.
+      const admittedIds = results.flatMap((r, i) => (r.status === 'fulfilled' ? [`p${i}`] : []));
+      await Promise.all(admittedIds.slice(0, 15).map((id) => ledgers[0]!.settle(id, { costUsd: 0, tokens: 10 })));
+      const more = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => ledgers[i % 3]!.reserve({ id: `m${i}`, tenant, amount: amount(0, 10) })));
+      assert.equal(more.filter((r) => r.status === 'fulfilled').length, 10);
+      for (const r of more) if (r.status === 'rejected') assert.equal((r.reason as GatewayError).code, 'rate_limited');
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   test('replicas - sliced replicas stay within max_budget with far fewer round trips', async (t) => {
     const stores = await replicas(4);
     try {
