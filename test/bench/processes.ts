@@ -9,6 +9,8 @@ export interface Child {
   name: string;
   proc: ChildProcess;
   url: string;
+  /** The IPC message that announced readiness (children may say more than their url). */
+  hello: unknown;
   stop(): Promise<void>;
 }
 
@@ -60,14 +62,14 @@ export function startChild(o: SpawnOptions): Promise<Child> {
   return new Promise<Child>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`${o.name}: not ready within ${o.timeoutMs ?? 30_000} ms\n${stderrTail}`)), o.timeoutMs ?? 30_000);
     let settled = false;
-    const done = (url: string): void => {
+    const done = (url: string, hello: unknown = null): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       // Keep draining stdout (request logs) so the child never blocks on a full pipe.
       proc.stdout?.removeAllListeners('data');
       proc.stdout?.resume();
-      resolve({ name: o.name, proc, url, stop });
+      resolve({ name: o.name, proc, url, hello, stop });
     };
     function fail(err: Error): void {
       if (settled) return;
@@ -79,7 +81,7 @@ export function startChild(o: SpawnOptions): Promise<Child> {
     proc.once('exit', (code) => fail(new Error(`${o.name}: exited with ${code} before it was ready\n${stderrTail}`)));
     if (o.ready === 'ipc') {
       proc.on('message', (m: unknown) => {
-        if (m && typeof m === 'object' && typeof (m as { url?: unknown }).url === 'string') done((m as { url: string }).url);
+        if (m && typeof m === 'object' && typeof (m as { url?: unknown }).url === 'string') done((m as { url: string }).url, m);
       });
       proc.stdout?.resume();
     } else {

@@ -1,4 +1,4 @@
-// Summarises a V8 .cpuprofile: the functions with the most self time (run: node --import tsx test/bench/profile-summary.ts FILE [N]).
+// Summarises a V8 .cpuprofile: the functions with the most self time, as a share of busy time (run: node --import tsx test/bench/profile-summary.ts FILE [N]).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -36,7 +36,8 @@ export function hotSpots(file: string, top = 25): HotSpot[] {
   for (let i = 0; i < profile.samples.length; i++) {
     const node = byId.get(profile.samples[i] as number);
     const dt = profile.timeDeltas[i] ?? 0;
-    if (!node) continue;
+    // Percentages are of busy time: idle samples (between runs, while waiting on I/O) say nothing about cost.
+    if (!node || node.callFrame.functionName === '(idle)') continue;
     total += dt;
     const fn = node.callFrame.functionName || '(anonymous)';
     const where = `${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
@@ -49,6 +50,15 @@ export function hotSpots(file: string, top = 25): HotSpot[] {
     .sort((a, b) => b.us - a.us)
     .slice(0, top)
     .map((e) => ({ fn: e.fn, where: e.where, selfPct: (100 * e.us) / Math.max(1, total), selfMs: e.us / 1000 }));
+}
+
+/** Busy (non-idle) milliseconds of a profile: picks the main thread among the files one process wrote. */
+export function busyMs(file: string): number {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  let us = 0;
+  for (let i = 0; i < profile.samples.length; i++) if (!idle.has(profile.samples[i] as number)) us += profile.timeDeltas[i] ?? 0;
+  return us / 1000;
 }
 
 export function formatHotSpots(spots: HotSpot[]): string {

@@ -6,7 +6,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { checkTarget, measure, processTree, type LoadResult, type LoadSpec } from './load.ts';
 import { REPO_ROOT, type Child } from './processes.ts';
-import { formatHotSpots, hotSpots } from './profile-summary.ts';
+import { busyMs, formatHotSpots, hotSpots } from './profile-summary.ts';
 import { BENCH_KEY, BENCH_MODEL, natsReachable, natsUrl, startBareProxy, startDistributedGateway, startEmbeddedGateway, startUpstream, writeConfig } from './targets.ts';
 
 type TargetName = 'upstream' | 'proxy' | 'embedded' | 'distributed';
@@ -126,11 +126,13 @@ async function main(): Promise<void> {
 
   let profile: { file: string; top: ReturnType<typeof hotSpots> } | null = null;
   if (PROFILE) {
-    const files = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile')).sort();
-    const file = files.at(-1);
+    // The process writes one profile per thread (tsx's loader thread too): the busiest one is the main thread.
+    const pid = String(children.get('embedded')?.proc.pid ?? '');
+    const files = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.`));
+    const file = files.sort((a, b) => busyMs(join(PROFILE_DIR, b)) - busyMs(join(PROFILE_DIR, a)))[0];
     if (file) {
       profile = { file: join(PROFILE_DIR, file), top: hotSpots(join(PROFILE_DIR, file), 30) };
-      process.stdout.write(`\nembedded gateway CPU profile (${profile.file}), top self time:\n${formatHotSpots(profile.top)}\n`);
+      process.stdout.write(`\nembedded gateway CPU profile (${profile.file}), top self time (% of busy time):\n${formatHotSpots(profile.top)}\n`);
     }
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
