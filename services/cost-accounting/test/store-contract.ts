@@ -196,6 +196,17 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.deepEqual((await store.pendingOutbox(10)).map((o) => o.idempotencyKey), ['audit:req-1']);
     }));
 
+  test(`${name} - a malformed completed event is recorded with clamped numbers and cannot poison spend`, () =>
+    withStore(async ({ store }) => {
+      await store.setLimits(key, limits({ maxBudgetUsd: 5 }), T0);
+      const bad = completedEvent({ requestId: 'bad-1', costUsd: Number.NaN, latencyMs: 12.7, usage: { promptTokens: 10.4, completionTokens: -3, cachedTokens: 0, totalTokens: Number.POSITIVE_INFINITY } });
+      assert.equal((await store.recordCompleted(bad, T0)).recorded, true);
+      const log = await store.getSpendLog('bad-1');
+      assert.deepEqual([log?.costUsd, log?.totalTokens], [0, 0]);
+      assert.equal((await store.getBudget(key))?.counters.spendUsd, 0);
+      assert.equal((await store.verifyAuditChain()).ok, true);
+    }));
+
   test(`${name} - the audit log refuses UPDATE and DELETE`, () =>
     withStore(async ({ store, sql }) => {
       await store.recordCompleted(completedEvent({ requestId: 'a1' }), T0);

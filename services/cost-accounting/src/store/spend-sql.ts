@@ -78,7 +78,29 @@ async function appendAudit(tx: SqlRunner, e: CompletedEvent): Promise<AuditRecor
   return record;
 }
 
-export async function recordCompletedTx(tx: SqlRunner, e: CompletedEvent, nowMs: number, enc: RecordEncoders): Promise<RecordResult> {
+const count = (n: number): number => (Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), 2_000_000_000) : 0);
+const usd = (n: number): number => (Number.isFinite(n) && n > 0 ? n : 0);
+const when = (n: number, fallback: number): number => (Number.isFinite(n) && n > 0 ? Math.round(n) : fallback);
+
+/** Clamps numbers a buggy producer may send (NaN, negatives, fractions) so a bad event cannot poison counters. */
+export function sanitizeCompleted(e: CompletedEvent, nowMs: number): CompletedEvent {
+  const finished = when(e.finishedAtMs, nowMs);
+  return {
+    ...e,
+    usage: { promptTokens: count(e.usage.promptTokens), completionTokens: count(e.usage.completionTokens), cachedTokens: count(e.usage.cachedTokens), totalTokens: count(e.usage.totalTokens) },
+    costUsd: usd(e.costUsd),
+    savedUsd: usd(e.savedUsd),
+    receivedAtMs: when(e.receivedAtMs, finished),
+    finishedAtMs: finished,
+    latencyMs: count(e.latencyMs),
+    ttftMs: e.ttftMs === null ? null : count(e.ttftMs),
+    attempts: count(e.attempts),
+    httpStatus: count(e.httpStatus),
+  };
+}
+
+export async function recordCompletedTx(tx: SqlRunner, raw: CompletedEvent, nowMs: number, enc: RecordEncoders): Promise<RecordResult> {
+  const e = sanitizeCompleted(raw, nowMs);
   if (!(await insertSpendLog(tx, e))) return { recorded: false }; // redelivery: everything below was written the first time
   const scopes = lockOrder(scopesOf(e.tenant));
   await rollDueBudgets(tx, nowMs, scopes);
