@@ -1,9 +1,11 @@
 // Embedded mode: every stage and the ingress in one process, joined by the in-process bus.
-import { avroCodec, createInProcessBus, createPipeline, type Bus, type GatewayConfig, type Logger } from '@ai-gateway/kit';
+import { avroCodec, createInProcessBus, createPipeline, traceStage, type Bus, type GatewayConfig, type Logger } from '@ai-gateway/kit';
 import type { ProviderRegistry } from '@ai-gateway/router';
 import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
 import type { BuiltRouter } from './compose/router.ts';
 import { buildStages, slipFor } from './compose/stages.ts';
+import { deploymentsFromPolicy, startTelemetry } from './compose/telemetry.ts';
+import { tracedProviders } from './compose/traced-providers.ts';
 
 export interface RunningGateway {
   url: string;
@@ -27,13 +29,15 @@ export interface EmbeddedOptions {
 export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway> {
   const bus = o.bus ?? createInProcessBus();
   const slip = slipFor(o.config);
-  const built = await buildStages(slip, { config: o.config, logger: o.logger, bus, ...(o.providers ? { providers: o.providers } : {}) });
+  const built = await buildStages(slip, { config: o.config, logger: o.logger, bus, providers: tracedProviders(o.providers) });
   const router = built.router;
   if (!router) throw new Error('the router stage is missing from the slip');
-  const pipeline = createPipeline({ bus, codec: avroCodec, logger: o.logger, stages: built.stages }, { distributed: false });
+  const pipeline = createPipeline({ bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(traceStage) }, { distributed: false });
+  const telemetry = await startTelemetry({ bus, subjects: pipeline.subjects, logger: o.logger, deployments: deploymentsFromPolicy(o.config, router.policy) });
   const server = buildIngressServer({
     config: o.config,
-    pipeline,
+    pipeline: telemetry.instrument(pipeline),
+    routers: [telemetry.opsRouter],
     logger: o.logger,
     ingressId: newIngressId(),
     slip,
@@ -48,6 +52,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
     bus,
     async close() {
       await closeServer(server);
+      await telemetry.close();
       await pipeline.close();
       await built.close();
       if (!o.bus) await bus.close();

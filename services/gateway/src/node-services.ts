@@ -70,17 +70,30 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
   const groups = createModelGroups(o.config.deployments, aliasesFrom(o.config));
   // The guardrail stage runs inside the ingress: no extra bus hop, and raw prompts never cross NATS.
   const local = await buildStages(slipFor(o.config).filter((s) => s === 'pii'), { config: o.config, logger: o.logger, bus: o.bus });
-  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: local.stages }, { distributed: true, subjects: o.subjects ?? subjectsFromEnv() });
+  const subjects = o.subjects ?? subjectsFromEnv();
+  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: local.stages.map(traceStage) }, { distributed: true, subjects });
+  const cooldowns = watchCooldowns({ config: o.config, bus: o.bus, subjects, logger: o.logger });
+  const telemetry = await startTelemetry({ bus: o.bus, subjects, logger: o.logger, deployments: cooldowns.deployments });
   const ingressId = newIngressId();
   pipeline.listenReplies(ingressId);
   await o.bus.flush();
-  const server = buildIngressServer({ config: o.config, pipeline, logger: o.logger, ingressId, slip: slipFor(o.config), resolves: (m) => groups.has(m) });
+  const server = buildIngressServer({
+    config: o.config,
+    pipeline: telemetry.instrument(pipeline),
+    routers: [telemetry.opsRouter],
+    logger: o.logger,
+    ingressId,
+    slip: slipFor(o.config),
+    resolves: (m) => groups.has(m),
+  });
   const { port, url } = await listen(server, o.port ?? o.config.general_settings.port, o.host ?? o.config.general_settings.host);
   return {
     url,
     port,
     async close() {
       await closeServer(server);
+      await telemetry.close();
+      cooldowns.stop();
       await pipeline.close();
       await local.close();
     },

@@ -12,3 +12,4 @@ export * from './pipeline/index.ts';
 export * as anthropic from './dialects/anthropic.ts';
 export * from './config/index.ts';
 export * from './pricing/index.ts';
+export * from './telemetry/index.ts';

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig, Logger, Pipeline, openai } from '@ai-gateway/kit';
-import { createApp, masterKeyAuthenticator, type Authenticator, type ModelCatalog } from '@ai-gateway/ingress';
-import { aliasesFrom } from './router.ts';
+import { createApp, masterKeyAuthenticator, type AppExtensions, type Authenticator, type ModelCatalog } from '@ai-gateway/ingress';
+import { aliasesFrom, virtualModelsFrom } from './router.ts';
 
 export function newIngressId(): string {
   const host = hostname().replace(/[^A-Za-z0-9_-]/g, '').slice(0, 24) || 'host';
@@ -24,7 +24,10 @@ export function buildCatalog(config: GatewayConfig, resolves: (model: string) =>
   for (const alias of Object.keys(aliasesFrom(config))) {
     if (!seen.has(alias)) models.push({ id: alias, object: 'model', created, owned_by: 'alias' });
   }
-  return { list: () => models, resolves };
+  // Virtual models (`auto`) are resolved per request by the router's rules and semantic routes.
+  const virtual = new Set(virtualModelsFrom(config));
+  for (const name of virtual) if (!seen.has(name)) models.push({ id: name, object: 'model', created, owned_by: 'router' });
+  return { list: () => models, resolves: (model) => virtual.has(model) || resolves(model) };
 }
 
 export interface IngressServerOptions {
@@ -35,6 +38,8 @@ export interface IngressServerOptions {
   slip: string[];
   resolves: (model: string) => boolean;
   auth?: Authenticator;
+  /** Extra routers (ops: /metrics and health; admin API). */
+  routers?: AppExtensions['routers'];
 }
 
 export function buildIngressServer(o: IngressServerOptions): Server {
@@ -51,7 +56,7 @@ export function buildIngressServer(o: IngressServerOptions): Server {
       requestTimeoutMs: Math.round(o.config.router_settings.timeout * 1000) + 5_000,
     },
     now: Date.now,
-  });
+  }, { routers: o.routers ?? [] });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

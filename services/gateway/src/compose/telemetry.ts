@@ -1,0 +1,118 @@
+// Wires telemetry into a process: the metrics consumer of completed events, deployment status, /metrics and health.
+import {
+  avroCodec,
+  createGatewayMetrics,
+  createMetricsRecorder,
+  instrumentPipeline,
+  type Bus,
+  type DeploymentStatus,
+  type DurableConsumer,
+  type GatewayConfig,
+  type Logger,
+  type MetricsRecorder,
+  type Pipeline,
+  type Subjects,
+} from '@ai-gateway/kit';
+import { createOpsRouter, type ReadinessCheck } from '@ai-gateway/ingress';
+import type { LiveRoutingPolicy } from '@ai-gateway/router';
+import type { Router } from 'express';
+
+const VERSION = '0.1.0';
+/** Durable consumer shared by every ingress replica: each completed event is counted once across them. */
+export const METRICS_DURABLE = 'metrics';
+const decoder = new TextDecoder();
+
+export type DeploymentSource = () => readonly DeploymentStatus[];
+
+function baseStatus(d: GatewayConfig['deployments'][number]): Omit<DeploymentStatus, 'state' | 'cooldownRemainingMs'> {
+  return { id: d.id, modelGroup: d.modelGroup, provider: d.provider, providerModel: d.providerModel, supported: d.supported };
+}
+
+/** Embedded mode (and router hosts): deployment state straight from this process's breaker board. */
+export function deploymentsFromPolicy(config: GatewayConfig, policy: LiveRoutingPolicy, now: () => number = Date.now): DeploymentSource {
+  return () => {
+    const t = now();
+    return config.deployments.map((d): DeploymentStatus => {
+      if (!d.supported) return { ...baseStatus(d), state: 'unsupported', cooldownRemainingMs: 0 };
+      const s = policy.board.state(d.id, t);
+      const state = s.kind === 'open' ? 'cooling' : s.kind === 'half-open' ? 'probing' : 'healthy';
+      return { ...baseStatus(d), state, cooldownRemainingMs: policy.board.cooldownRemainingMs(d.id, t) };
+    });
+  };
+}
+
+/** Distributed ingress: deployment state from the cooldowns the router replicas announce on the bus. */
+export function watchCooldowns(o: { config: GatewayConfig; bus: Bus; subjects: Subjects; logger: Logger; now?: () => number }): { deployments: DeploymentSource; stop(): void } {
+  const now = o.now ?? Date.now;
+  const until = new Map<string, number>();
+  const sub = o.bus.subscribe(o.subjects.cooldowns);
+  void (async () => {
+    for await (const msg of sub) {
+      try {
+        const c = JSON.parse(decoder.decode(msg.data)) as { id?: unknown; ms?: unknown };
+        if (typeof c.id === 'string' && typeof c.ms === 'number' && Number.isFinite(c.ms)) until.set(c.id, Math.max(until.get(c.id) ?? 0, now() + c.ms));
+      } catch (err) {
+        o.logger.warn({ err }, 'ignored a malformed cooldown message');
+      }
+    }
+  })();
+  return {
+    deployments: () => {
+      const t = now();
+      return o.config.deployments.map((d): DeploymentStatus => {
+        if (!d.supported) return { ...baseStatus(d), state: 'unsupported', cooldownRemainingMs: 0 };
+        const left = Math.max(0, (until.get(d.id) ?? 0) - t);
+        return { ...baseStatus(d), state: left > 0 ? 'cooling' : 'healthy', cooldownRemainingMs: left };
+      });
+    },
+    stop: () => sub.unsubscribe(),
+  };
+}
+
+export interface TelemetryOptions {
+  bus: Bus;
+  subjects: Subjects;
+  logger: Logger;
+  deployments: DeploymentSource;
+  /** Extra readiness checks (store, stage consumers); the bus is always checked. */
+  readiness?: ReadinessCheck[];
+  maxLabelValues?: number;
+}
+
+export interface Telemetry {
+  recorder: MetricsRecorder;
+  /** /metrics, /health, /health/liveliness, /health/readiness. */
+  opsRouter: Router;
+  /** The ingress side of the pipeline with request spans and the overhead measurement. */
+  instrument(pipeline: Pipeline): Pipeline;
+  close(): Promise<void>;
+}
+
+/** Starts the metrics consumer of completed events (JetStream durable in distributed mode, in-process otherwise). */
+export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
+  const metrics = createGatewayMetrics({ options: { deployments: o.deployments } });
+  const recorder = createMetricsRecorder({ deps: { metrics }, options: { ...(o.maxLabelValues ? { maxLabelValues: o.maxLabelValues } : {}) } });
+  const consumer: DurableConsumer = await o.bus.consumeDurable(o.subjects.completed, METRICS_DURABLE, (msg) => {
+    let evt;
+    try {
+      evt = avroCodec.decodeCompleted(msg.data);
+    } catch (err) {
+      o.logger.error({ err }, 'metrics: dropped an undecodable completed event');
+      msg.ack();
+      return;
+    }
+    recorder.record(evt);
+    msg.ack();
+  });
+  const bus: ReadinessCheck = { name: 'bus', check: () => o.bus.flush() };
+  const opsRouter = createOpsRouter({
+    deps: { metricsText: () => metrics.text(), readiness: [bus, ...(o.readiness ?? [])], deployments: o.deployments },
+    options: { version: VERSION },
+  });
+  return {
+    recorder,
+    opsRouter,
+    instrument: (pipeline) => instrumentPipeline({ deps: { pipeline, onOverhead: (s) => recorder.observeOverhead(s) } }),
+    close: () => consumer.stop(),
+  };
+}

@@ -1,0 +1,21 @@
+// Telemetry: Prometheus metrics from completed events, and OpenTelemetry tracing across the bus.
+export { createGatewayMetrics, DURATION_BUCKETS, TTFT_BUCKETS, OVERHEAD_BUCKETS, type GatewayMetrics, type GatewayMetricsOptions, type DeploymentStatus } from './metrics.ts';
+export { createMetricsRecorder, NO_TEAM, type MetricsRecorder, type MetricsRecorderOptions } from './recorder.ts';
+export { createLabelLimiter, OTHER_LABEL, type LabelLimiter } from './labels.ts';
+export {
+  TRACER_NAME,
+  annotateCompleted,
+  contextFromHeaders,
+  contextFromTrace,
+  endProviderSpan,
+  gatewayTracer,
+  injectHeaders,
+  providerResultOf,
+  startProviderSpan,
+  traceFromContext,
+  type GenAiOperation,
+  type ProviderCallInfo,
+  type ProviderCallResult,
+} from './tracing.ts';
+export { instrumentPipeline, traceStage, UPSTREAM_MS_HEADER, type InstrumentedPipelineDeps } from './instrument.ts';
+export { startTracing, tracingRequested, type TracingHandle, type TracingOptions } from './sdk.ts';

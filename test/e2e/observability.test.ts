@@ -1,0 +1,183 @@
+// End to end: Prometheus metrics move with traffic (success, error, retry, fallback, stream, guardrail) and the health paths, in both modes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { startFakeOpenAI, type FakeServer } from '../support/fake-openai.ts';
+import { MASTER_KEY, MODES, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { scrape, scrapeUntil, type Exposition } from '../support/prom-text.ts';
+
+const user = (content: string) => [{ role: 'user' as const, content }];
+
+for (const mode of MODES) {
+  describe(`observability (${mode})`, () => {
+    let ok: FakeServer;
+    let pairA: FakeServer;
+    let pairB: FakeServer;
+    let gw: TestGateway;
+    let client: OpenAI;
+
+    before(async () => {
+      ok = await startFakeOpenAI();
+      pairA = await startFakeOpenAI();
+      pairB = await startFakeOpenAI();
+      gw = await startTestGateway({
+        mode,
+        yaml: `
+model_list:
+  - model_name: ok
+    litellm_params: { model: openai/gpt-4o, api_base: ${ok.url}/v1, api_key: sk-a }
+    model_info: { input_cost_per_token: 0.0000025, output_cost_per_token: 0.00001 }
+  - model_name: broken
+    litellm_params: { model: openai/fake-error-500, api_base: ${ok.url}/v1, api_key: sk-a, max_retries: 0 }
+  - model_name: flaky
+    litellm_params: { model: openai/fake-error-503, api_base: ${ok.url}/v1, api_key: sk-a, max_retries: 0 }
+  - model_name: pair
+    litellm_params: { model: openai/gpt-4o, api_base: ${pairA.url}/v1, api_key: sk-b, order: 1 }
+  - model_name: pair
+    litellm_params: { model: openai/gpt-4o, api_base: ${pairB.url}/v1, api_key: sk-c, order: 2 }
+router_settings:
+  num_retries: 2
+  allowed_fails: 0
+  cooldown_time: 30
+  retry_after: 0
+  fallbacks: [{ flaky: [ok] }]
+guardrails:
+  - guardrail_name: pii-mask
+    litellm_params:
+      guardrail: presidio
+      mode: pre_call
+      default_on: true
+      pii_entities_config: { EMAIL_ADDRESS: MASK }
+`,
+      });
+      client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
+    });
+    after(async () => {
+      await gw?.close();
+      await Promise.all([ok?.close(), pairA?.close(), pairB?.close()]);
+    });
+
+    const requests = (e: Exposition, model: string, status?: string) => e.sum('ai_gateway_request_total', { model, ...(status ? { status } : {}) });
+    const settle = (base: Exposition, model: string, n: number) => scrapeUntil(gw.url, (e) => requests(e, model) >= requests(base, model) + n);
+
+    test('a successful call counts the request, its tokens, cost, latency and the gateway overhead', async () => {
+      const base = await scrape(gw.url);
+      const r = await client.chat.completions.create({ model: 'ok', messages: user('hello there') });
+      assert.ok(r.usage && r.usage.prompt_tokens > 0);
+      const e = await settle(base, 'ok', 1);
+      assert.equal(requests(e, 'ok', '200') - requests(base, 'ok', '200'), 1);
+      assert.equal(e.sum('ai_gateway_request_total', { model: 'ok', status: '200', team: 'none' }) - base.sum('ai_gateway_request_total', { model: 'ok', status: '200', team: 'none' }), 1);
+      const tokens = (x: Exposition, type: string) => x.sum('ai_gateway_tokens_total', { model: 'ok', type, team: 'none' });
+      assert.equal(tokens(e, 'input') - tokens(base, 'input'), r.usage.prompt_tokens);
+      assert.equal(tokens(e, 'output') - tokens(base, 'output'), r.usage.completion_tokens);
+      assert.ok(e.sum('ai_gateway_cost_usd_total', { model: 'ok', team: 'none' }) > base.sum('ai_gateway_cost_usd_total', { model: 'ok', team: 'none' }));
+      assert.equal(e.sum('ai_gateway_request_duration_seconds_count', { model: 'ok' }) - base.sum('ai_gateway_request_duration_seconds_count', { model: 'ok' }), 1);
+      assert.ok(e.sum('ai_gateway_request_duration_seconds_bucket', { model: 'ok', le: '120' }) >= 1);
+      assert.equal(e.sum('ai_gateway_overhead_seconds_count') - base.sum('ai_gateway_overhead_seconds_count'), 1);
+      assert.ok(e.sum('ai_gateway_bus_lag_seconds_count') > base.sum('ai_gateway_bus_lag_seconds_count'));
+    });
+
+    test('a stream records time to first token and its usage', async () => {
+      const base = await scrape(gw.url);
+      const stream = await client.chat.completions.create({ model: 'ok', messages: user('stream please'), stream: true, stream_options: { include_usage: true } });
+      let text = '';
+      for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+      assert.ok(text.length > 0);
+      const e = await settle(base, 'ok', 1);
+      assert.equal(e.sum('ai_gateway_time_to_first_token_seconds_count', { model: 'ok' }) - base.sum('ai_gateway_time_to_first_token_seconds_count', { model: 'ok' }), 1);
+      assert.ok(e.sum('ai_gateway_tokens_total', { model: 'ok', type: 'output' }) > base.sum('ai_gateway_tokens_total', { model: 'ok', type: 'output' }));
+      assert.equal(e.sum('ai_gateway_overhead_seconds_count') - base.sum('ai_gateway_overhead_seconds_count'), 1);
+    });
+
+    test('a provider error counts under its status and cools the deployment (gauge and /health)', async () => {
+      const base = await scrape(gw.url);
+      const err = await client.chat.completions.create({ model: 'broken', messages: user('hi') }).catch((e: unknown) => e);
+      assert.ok(err instanceof OpenAI.APIError);
+      const status = String(err.status);
+      const e = await settle(base, 'broken', 1);
+      assert.equal(requests(e, 'broken', status) - requests(base, 'broken', status), 1);
+      assert.ok(Number(status) >= 500);
+      const id = gw.config.deployments.find((d) => d.modelGroup === 'broken')?.id ?? '';
+      const cooled = await scrapeUntil(gw.url, (x) => x.sum('ai_gateway_deployment_cooldown', { deployment: id }) === 1);
+      assert.equal(cooled.sum('ai_gateway_deployment_cooldown', { deployment: id }), 1);
+      const okId = gw.config.deployments.find((d) => d.modelGroup === 'ok')?.id ?? '';
+      assert.equal(cooled.sum('ai_gateway_deployment_cooldown', { deployment: okId }), 0);
+      const health = (await (await fetch(`${gw.url}/health`)).json()) as { unhealthy_endpoints: Array<{ model_id: string; status: string; cooldown_remaining_s: number }>; healthy_endpoints: Array<{ model_id: string }> };
+      const entry = health.unhealthy_endpoints.find((d) => d.model_id === id);
+      assert.equal(entry?.status, 'cooling');
+      assert.ok((entry?.cooldown_remaining_s ?? 0) > 0 && (entry?.cooldown_remaining_s ?? 0) <= 30);
+      assert.ok(health.healthy_endpoints.some((d) => d.model_id === okId));
+    });
+
+    test('a fallback counts from and to, and the retry inside a group counts as a retry', async () => {
+      const base = await scrape(gw.url);
+      const r = await client.chat.completions.create({ model: 'flaky', messages: user('fall back') });
+      assert.ok(r.choices[0]?.message.content);
+      const e = await settle(base, 'flaky', 1);
+      assert.equal(e.sum('ai_gateway_fallback_total', { from: 'flaky', to: 'ok' }) - base.sum('ai_gateway_fallback_total', { from: 'flaky', to: 'ok' }), 1);
+      assert.equal(requests(e, 'flaky', '200') - requests(base, 'flaky', '200'), 1);
+
+      pairA.script({ type: 'error', status: 500, message: 'boom' });
+      const before = await scrape(gw.url);
+      await client.chat.completions.create({ model: 'pair', messages: user('retry me') });
+      const after = await settle(before, 'pair', 1);
+      assert.equal(after.sum('ai_gateway_retry_total') - before.sum('ai_gateway_retry_total'), 1);
+      assert.equal(after.sum('ai_gateway_fallback_total') - before.sum('ai_gateway_fallback_total'), 0);
+    });
+
+    test('a guardrail verdict counts by guardrail and action', async () => {
+      const base = await scrape(gw.url);
+      await client.chat.completions.create({ model: 'ok', messages: user('write to jane.doe@example.com today') });
+      const e = await settle(base, 'ok', 1);
+      const masked = (x: Exposition) => x.sum('ai_gateway_guardrail_total', { guardrail: 'pii-mask' });
+      assert.ok(masked(e) - masked(base) >= 1, 'pii-mask verdict counted');
+      assert.ok([...(e.families.get('ai_gateway_guardrail_total')?.samples ?? [])].every((s) => ['pass', 'flag', 'block', 'mask'].includes(s.labels['action'] ?? '')));
+    });
+
+    test('every metric of the issue is exported with its labels', async () => {
+      const e = await scrape(gw.url);
+      const expected: Record<string, string> = {
+        ai_gateway_request_total: 'counter',
+        ai_gateway_tokens_total: 'counter',
+        ai_gateway_cost_usd_total: 'counter',
+        ai_gateway_request_duration_seconds: 'histogram',
+        ai_gateway_time_to_first_token_seconds: 'histogram',
+        ai_gateway_fallback_total: 'counter',
+        ai_gateway_retry_total: 'counter',
+        ai_gateway_deployment_cooldown: 'gauge',
+        ai_gateway_cache_requests_total: 'counter',
+        ai_gateway_cost_saved_usd_total: 'counter',
+        ai_gateway_guardrail_total: 'counter',
+        ai_gateway_budget_remaining_usd: 'gauge',
+        ai_gateway_rate_limited_total: 'counter',
+        ai_gateway_overhead_seconds: 'histogram',
+        ai_gateway_bus_lag_seconds: 'histogram',
+        ai_gateway_kafka_relay_lag_seconds: 'gauge',
+      };
+      for (const [name, type] of Object.entries(expected)) assert.equal(e.families.get(name)?.type, type, name);
+      assert.deepEqual([...e.labelsOf('ai_gateway_request_total')].sort(), ['model', 'status', 'team']);
+      assert.deepEqual([...e.labelsOf('ai_gateway_tokens_total')].sort(), ['model', 'team', 'type']);
+      assert.deepEqual([...e.labelsOf('ai_gateway_cost_usd_total')].sort(), ['model', 'team']);
+      assert.deepEqual([...e.labelsOf('ai_gateway_request_duration_seconds')].sort(), ['le', 'model']);
+      assert.deepEqual([...e.labelsOf('ai_gateway_fallback_total')].sort(), ['from', 'to']);
+      assert.deepEqual([...e.labelsOf('ai_gateway_deployment_cooldown')].sort(), ['deployment']);
+      const types = new Set(e.families.get('ai_gateway_tokens_total')?.samples.map((s) => s.labels['type']));
+      assert.ok([...types].every((t) => t === 'input' || t === 'output' || t === 'cached'));
+      const buckets = e.families.get('ai_gateway_request_duration_seconds')?.samples.filter((s) => s.name.endsWith('_bucket')).map((s) => s.labels['le']);
+      assert.ok(buckets?.includes('0.05') && buckets.includes('120'), 'duration buckets span 0.05 s … 120 s');
+    });
+
+    test('health: liveliness answers alive, readiness checks the bus', async () => {
+      const live = await fetch(`${gw.url}/health/liveliness`);
+      assert.equal(live.status, 200);
+      assert.equal(await live.json(), "I'm alive!");
+      const ready = await fetch(`${gw.url}/health/readiness`);
+      assert.equal(ready.status, 200);
+      const body = (await ready.json()) as { status: string; checks: Record<string, string> };
+      assert.equal(body.status, 'healthy');
+      assert.equal(body.checks['bus'], 'connected');
+      const metrics = await fetch(`${gw.url}/metrics`);
+      assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
+    });
+  });
+}
