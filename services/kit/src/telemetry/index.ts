@@ -9,6 +9,7 @@ export {
   contextFromTrace,
   endProviderSpan,
   gatewayTracer,
+  genAiSystemOf,
   injectHeaders,
   providerResultOf,
   startProviderSpan,

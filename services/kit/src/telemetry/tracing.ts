@@ -66,6 +66,19 @@ export function annotateCompleted(span: Span, evt: CompletedEvent): void {
 
 export type GenAiOperation = 'chat' | 'text_completion' | 'embeddings';
 
+/** Well-known gen_ai.provider.name values for the gateway's provider names; others pass through. */
+const GEN_AI_SYSTEMS: Record<string, string> = {
+  openai: 'openai',
+  'openai-compatible': 'openai',
+  azure: 'azure.ai.openai',
+  anthropic: 'anthropic',
+  gemini: 'gcp.gemini',
+};
+
+export function genAiSystemOf(provider: string): string {
+  return GEN_AI_SYSTEMS[provider] ?? provider;
+}
+
 export interface ProviderCallInfo {
   /** Gateway provider name (openai, anthropic, azure, …): gen_ai.system and gen_ai.provider.name. */
   system: string;
@@ -85,8 +98,9 @@ export function startProviderSpan(info: ProviderCallInfo, parent: Context = cont
     {
       kind: SpanKind.CLIENT,
       attributes: {
-        'gen_ai.system': info.system,
-        'gen_ai.provider.name': info.system,
+        'gen_ai.system': genAiSystemOf(info.system),
+        'gen_ai.provider.name': genAiSystemOf(info.system),
+        'gateway.provider': info.system,
         'gen_ai.operation.name': info.operation,
         'gen_ai.request.model': info.requestModel,
         'gateway.deployment': info.deployment,
