@@ -11,7 +11,7 @@ export interface AnalyzerOptions {
 
 const DEFAULT_THRESHOLD = 0.5;
 
-const CAP = String.raw`\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?`;
+const CAP = String.raw`\p{Lu}(?:\p{Ll}*['’]\p{Lu})?[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?`;
 const TITLE_NAME = new RegExp(String.raw`\b(?:${NAME_TITLES.join('|')})\.?\s+((?:\p{Lu}\.\s*)?${CAP}(?:\s+${CAP}){0,2})`, 'giu');
 const CUE_NAME = new RegExp(String.raw`(?:${NAME_CUES.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\s+(${CAP}(?:\s+(?:\p{Lu}\.\s+)?${CAP}){0,2})`, 'giu');
 const CAP_PAIR = new RegExp(String.raw`(?<![\p{L}\p{N}_])(\p{Lu}\p{Ll}+)\s+((?:\p{Lu}\.\s+)?${CAP})(?![\p{L}\p{N}_])`, 'gu');

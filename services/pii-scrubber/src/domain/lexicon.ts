@@ -47,4 +47,4 @@ export const NOT_SURNAMES: ReadonlySet<string> = new Set(
 );
 
 export const STREET_TYPES =
-  'Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq|Circle|Cir';
+  'Street|St|Avenue|Loop|Row|Crescent|Close|Gardens|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq|Circle|Cir';

@@ -127,7 +127,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
   },
   {
     entity: 'IP_ADDRESS',
-    pattern: /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)/g,
+    pattern: /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)/g,
     score: 0.6,
     context: ['ip', 'server', 'host', 'address', 'connect', 'login', 'from'],
     validate: ipv4Valid,
