@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/stack up
+bash scripts/fetch-embedding-model.sh
 set -a; source .stack/env; set +a
 node scripts/run-tests.mjs "$@"

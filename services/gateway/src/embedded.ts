@@ -4,6 +4,7 @@ import type { ProviderRegistry } from '@ai-gateway/router';
 import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
 import type { BuiltRouter } from './compose/router.ts';
 import { buildStages, slipFor } from './compose/stages.ts';
+import { cacheRouters } from './compose/cache.ts';
 import { deploymentsFromPolicy, startTelemetry } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 
@@ -37,7 +38,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
   const server = buildIngressServer({
     config: o.config,
     pipeline: telemetry.instrument(pipeline),
-    routers: [telemetry.opsRouter],
+    routers: [telemetry.opsRouter, ...cacheRouters({ config: o.config, bus, subjects: pipeline.subjects })],
     logger: o.logger,
     ingressId: newIngressId(),
     slip,

@@ -4,6 +4,7 @@ import { createModelGroups, type ProviderRegistry } from '@ai-gateway/router';
 import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
 import { aliasesFrom } from './compose/router.ts';
 import { buildStages, slipFor, type StageName } from './compose/stages.ts';
+import { cacheRouters } from './compose/cache.ts';
 import { startTelemetry, watchCooldowns } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 
@@ -40,6 +41,7 @@ export async function startStageService(o: { config: GatewayConfig; logger: Logg
     bus: o.bus,
     providers: tracedProviders(o.providers),
     onCooldown: (id, ms) => o.bus.publish(subjects.cooldowns, encoder.encode(JSON.stringify({ id, ms, origin }))),
+    subjects,
   });
   const router = built.router;
   const cooldowns = o.bus.subscribe(subjects.cooldowns);
@@ -80,7 +82,7 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
   const server = buildIngressServer({
     config: o.config,
     pipeline: telemetry.instrument(pipeline),
-    routers: [telemetry.opsRouter],
+    routers: [telemetry.opsRouter, ...cacheRouters({ config: o.config, bus: o.bus, subjects })],
     logger: o.logger,
     ingressId,
     slip: slipFor(o.config),
@@ -101,5 +103,6 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
 }
 
 export function startRouterService(o: { config: GatewayConfig; logger: Logger; bus: Bus; providers?: ProviderRegistry; subjects?: Subjects }): Promise<ServiceHandle> {
-  return startStageService({ ...o, stages: ['router'] });
+  // The cache stage shares the router's process: a hit answers without another hop, a miss goes on in-process.
+  return startStageService({ ...o, stages: slipFor(o.config).filter((s) => s === 'cache' || s === 'router') });
 }

@@ -90,6 +90,12 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     return h;
   }
 
+  /** Headers an earlier stage asked the answer to carry (e.g. the cache stage's `x-gateway-cache: miss`). */
+  function withStageHeaders(env: RequestEnvelope, h: Record<string, string>): Record<string, string> {
+    for (const [k, v] of Object.entries(env.metadata)) if (k.startsWith('x-gateway-cache') && k !== CACHE_STORE_FLAG && k !== 'x-gateway-cache-namespace') h[k] = v;
+    return h;
+  }
+
   function finishEvent(env: RequestEnvelope, evt: CompletedEvent, a: Attempted<unknown> | null): CompletedEvent {
     if (a) {
       evt.modelGroup = a.group;
@@ -101,6 +107,8 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     }
     evt.finishedAtMs = now();
     evt.latencyMs = Math.max(0, evt.finishedAtMs - env.receivedAtMs);
+    const cache = env.metadata['x-gateway-cache'];
+    if (cache === 'miss' || cache === 'bypass') evt.cacheStatus = cache;
     return evt;
   }
 
@@ -191,7 +199,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
       }
     }
     const json = JSON.stringify(result);
-    ctx.reply.send('body', 200, headersOf(a, upstreamMs), json);
+    ctx.reply.send('body', 200, withStageHeaders(env, headersOf(a, upstreamMs)), json);
     evt.outcome = 'success';
     evt.httpStatus = 200;
     evt.usage = usage;
@@ -219,7 +227,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     const { iter, first, firstAt } = a.value;
     const tally: StreamTally = emptyTally();
     const filter = deps.replyFilter?.(env) ?? null;
-    ctx.reply.send('head', 200, headersOf(a, firstAt - a.startedAt), null);
+    ctx.reply.send('head', 200, withStageHeaders(env, headersOf(a, firstAt - a.startedAt)), null);
     const evt = baseCompletedEvent(env, now());
     let failure: unknown = null;
     try {

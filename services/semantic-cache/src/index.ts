@@ -4,3 +4,12 @@ export { cacheControlsOf, supportedCallTypes, type CacheControls } from './domai
 export { signatureOf, compatible, languageOf, type PromptSignature, type GuardVerdict } from './domain/guards.ts';
 export type { CacheEntry, EntryFilter, ScoredEntry, VectorIndex, Embedder } from './ports.ts';
 export { loadLocalEmbedder, modelDirOf, modelPresent, DEFAULT_MODEL_DIR } from './adapters/local-embedder.ts';
+export { createEmbeddedIndex } from './adapters/embedded-index.ts';
+export { createQdrantIndex, qdrantFilter, type QdrantIndexOptions } from './adapters/qdrant-index.ts';
+export { createBatchingEmbedder } from './adapters/batching-embedder.ts';
+export { createSemanticCache, type SemanticCache, type SemanticCacheOptions, type Lookup, type PendingStore } from './cache.ts';
+export { createCacheStage, createPendingStores, CACHE_STORE_FLAG, CACHE_PLAN_KEY, type CacheStageOptions, type PendingStores } from './stage.ts';
+export { startCacheWriter, handleCompleted, CACHE_WRITER_DURABLE } from './writer.ts';
+export { createCacheAdminRouter, serveCacheControl, type CacheControlRequest } from './http.ts';
+export { statsReport, type CacheStats } from './stats.ts';
+export { freshCompletion, replayChunks } from './domain/replay.ts';

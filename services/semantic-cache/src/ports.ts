@@ -8,6 +8,8 @@ export interface CacheEntry {
   id: string;
   exactKey: string;
   scope: string;
+  /** Request namespace, else the configured one, else '' (what POST /cache/flush {namespace} removes). */
+  namespace: string;
   modelGroup: string;
   callType: CallType;
   contextHash: string;
@@ -27,9 +29,14 @@ export interface CacheEntry {
   expiresAtMs: number;
 }
 
+/** The fields a completed answer adds to a pending entry. */
+export type EntryAnswer = Pick<CacheEntry, 'response' | 'usage' | 'costUsd' | 'answeredBy' | 'createdAtMs' | 'expiresAtMs' | 'semantic'>;
+
 /** Equality filters; all given fields must match. */
 export interface EntryFilter {
+  id?: string;
   scope?: string;
+  namespace?: string;
   modelGroup?: string;
   contextHash?: string;
   paramsHash?: string;
@@ -59,6 +66,11 @@ export interface VectorIndex {
   get(id: string, now: number, signal?: AbortSignal): Promise<CacheEntry | null>;
   /** Nearest live entries matching the filter, best first, with cosine similarity. */
   search(vector: Float32Array, filter: EntryFilter, o: SearchOptions): Promise<ScoredEntry[]>;
+  /**
+   * Completes an entry written ahead as pending (vector and keys, no response yet) by another process.
+   * Returns false when there is no such entry.
+   */
+  answer(id: string, a: EntryAnswer): Promise<boolean>;
   /** Removes matching entries; returns how many were removed when known (else -1). */
   delete(filter: EntryFilter): Promise<number>;
   /** Removes expired entries. */

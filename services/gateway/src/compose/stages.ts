@@ -1,7 +1,8 @@
 // Which stages a request passes through (the routing slip) and how each stage is built from config.
-import type { Bus, GatewayConfig, Logger, ReplyFilterFactory, Stage } from '@ai-gateway/kit';
+import type { Bus, GatewayConfig, Logger, ReplyFilterFactory, Stage, Subjects } from '@ai-gateway/kit';
 import type { ProviderRegistry } from '@ai-gateway/router';
 import { buildRouter, type BuiltRouter } from './router.ts';
+import { buildCache, cacheEnabled } from './cache.ts';
 import { buildGuardrailStage, buildReplyFilter, needsGuardrailStage } from './guardrails.ts';
 
 export type StageName = 'pii' | 'cache' | 'router';
@@ -11,6 +12,7 @@ export function slipFor(config: GatewayConfig): StageName[] {
   const slip: StageName[] = [];
   // (stages are added here as they exist: 'pii' when guardrails are configured, 'cache' when caching is on)
   if (needsGuardrailStage(config)) slip.push('pii');
+  if (cacheEnabled(config)) slip.push('cache');
   slip.push('router');
   return slip;
 }
@@ -21,6 +23,8 @@ export interface StageDeps {
   bus: Bus;
   providers?: ProviderRegistry;
   onCooldown?: (deploymentId: string, cooldownMs: number) => void;
+  /** Bus subjects (namespace) of this gateway; the cache writer consumes its completed events. */
+  subjects?: Subjects;
 }
 
 export interface BuiltStages {
@@ -39,6 +43,11 @@ export async function buildStages(names: readonly StageName[], deps: StageDeps):
   const replyFilter: ReplyFilterFactory = buildReplyFilter(deps.config);
   for (const name of names) {
     if (name === 'pii') stages.push(buildGuardrailStage(deps.config, deps.logger));
+    if (name === 'cache') {
+      const cache = await buildCache({ config: deps.config, logger: deps.logger, bus: deps.bus, ...(deps.subjects ? { subjects: deps.subjects } : {}) });
+      stages.push(cache.stage);
+      closers.push(() => cache.close());
+    }
     if (name === 'router') {
       router = buildRouter({
         config: deps.config,

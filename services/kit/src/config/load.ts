@@ -159,7 +159,7 @@ function featureWarnings(file: ConfigFile, warnings: ConfigWarning[]): void {
     warnings.push({ code: 'not_implemented', path: 'litellm_settings.guardrails', message: 'litellm_settings.guardrails (legacy format) is not implemented; declare guardrails in the top-level guardrails list' });
   }
   const cacheType = ls.cache_params.type;
-  if (ls.cache && cacheType !== 'local' && cacheType !== 'qdrant-semantic') {
+  if (ls.cache && cacheType !== 'local' && cacheType !== 'local-semantic' && cacheType !== 'qdrant-semantic') {
     warnings.push({ code: 'not_implemented', path: 'litellm_settings.cache_params.type', message: `litellm_settings.cache_params.type: cache type "${cacheType}" is not implemented; the exact-match local cache is used` });
   }
   file.guardrails.forEach((g, i) => {

@@ -47,7 +47,7 @@ export const MODEL_MODES = [
   'search',
 ] as const;
 
-export const CACHE_TYPES = ['local', 'qdrant-semantic', 'redis', 'redis-semantic', 's3', 'disk', 'gcs', 'azure-blob'] as const;
+export const CACHE_TYPES = ['local', 'local-semantic', 'qdrant-semantic', 'redis', 'redis-semantic', 's3', 'disk', 'gcs', 'azure-blob'] as const;
 
 /** LiteLLM writes fallbacks as a list of single-key maps; a plain map is accepted too. Output: one map. */
 const fallbackMap = z
@@ -139,7 +139,7 @@ export const cacheParamsSchema = z.strictObject({
   type: z.enum(CACHE_TYPES).default('local'),
   ttl: nonNegative().default(3600),
   namespace: z.string().optional(),
-  similarity_threshold: z.preprocess(toNumber, z.number().min(0).max(1)).default(0.95),
+  similarity_threshold: z.preprocess(toNumber, z.number().min(0).max(1)).default(0.85),
   qdrant_api_base: z.string().optional(),
   qdrant_api_key: z.string().optional(),
   qdrant_collection_name: z.string().optional(),
@@ -150,6 +150,13 @@ export const cacheParamsSchema = z.strictObject({
   supported_call_types: stringList.optional(),
   mode: z.enum(['default_on', 'default_off']).default('default_on'),
   max_entries: int().optional(),
+  // ours (semantic-cache stage)
+  /** Cache lookup budget in ms; slower lookups pass through and count a bypass. */
+  timeout_ms: nonNegative().default(50),
+  /** Responses sampled above this temperature are not stored unless the request asks (cache.store: true). */
+  max_store_temperature: nonNegative().default(1),
+  /** Local ONNX model directory (default .models/all-MiniLM-L6-v2 or env GATEWAY_EMBEDDING_MODEL_DIR). */
+  embedding_model_dir: z.string().optional(),
 });
 
 const callbackList = z.union([z.string(), z.array(z.unknown())]);

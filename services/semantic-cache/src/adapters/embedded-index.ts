@@ -8,7 +8,9 @@ interface Stored {
 
 export function matches(e: CacheEntry, f: EntryFilter): boolean {
   return (
+    (f.id === undefined || e.id === f.id) &&
     (f.scope === undefined || e.scope === f.scope) &&
+    (f.namespace === undefined || e.namespace === f.namespace) &&
     (f.modelGroup === undefined || e.modelGroup === f.modelGroup) &&
     (f.contextHash === undefined || e.contextHash === f.contextHash) &&
     (f.paramsHash === undefined || e.paramsHash === f.paramsHash) &&
@@ -58,6 +60,12 @@ export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorInde
         if (score >= so.minScore) out.push({ entry: s.entry, score });
       }
       return out.sort((a, b) => b.score - a.score).slice(0, so.limit);
+    },
+    async answer(id, a) {
+      const s = byId.get(id);
+      if (!s) return false;
+      s.entry = { ...s.entry, ...a, semantic: a.semantic && s.vector !== null };
+      return true;
     },
     async delete(filter) {
       let n = 0;

@@ -13,18 +13,20 @@ export interface QdrantIndexOptions {
 }
 
 const INDEXED_FIELDS: Array<[string, 'keyword' | 'bool' | 'integer']> = [
-  ['scope', 'keyword'], ['model_group', 'keyword'], ['context_hash', 'keyword'], ['params_hash', 'keyword'],
+  ['scope', 'keyword'], ['namespace', 'keyword'], ['model_group', 'keyword'], ['context_hash', 'keyword'], ['params_hash', 'keyword'],
   ['exact_key', 'keyword'], ['call_type', 'keyword'], ['semantic', 'bool'], ['expires_at_ms', 'integer'],
 ];
 
-type Condition = { key: string; match: { value: string | boolean } } | { key: string; range: { gt: number } };
+type Condition = { key: string; match: { value: string | boolean } } | { key: string; range: { gt: number } } | { has_id: string[] };
 
 export function qdrantFilter(f: EntryFilter, now: number | null): { must: Condition[] } {
   const must: Condition[] = [];
+  if (f.id !== undefined) must.push({ has_id: [f.id] });
   const eq = (key: string, value: string | boolean | undefined) => {
     if (value !== undefined) must.push({ key, match: { value } });
   };
   eq('scope', f.scope);
+  eq('namespace', f.namespace);
   eq('model_group', f.modelGroup);
   eq('context_hash', f.contextHash);
   eq('params_hash', f.paramsHash);
@@ -37,7 +39,7 @@ export function qdrantFilter(f: EntryFilter, now: number | null): { must: Condit
 
 function toPayload(e: CacheEntry): Record<string, unknown> {
   return {
-    exact_key: e.exactKey, scope: e.scope, model_group: e.modelGroup, call_type: e.callType, context_hash: e.contextHash,
+    exact_key: e.exactKey, scope: e.scope, namespace: e.namespace, model_group: e.modelGroup, call_type: e.callType, context_hash: e.contextHash,
     params_hash: e.paramsHash, semantic: e.semantic, signature: e.signature, response: e.response, usage: e.usage,
     cost_usd: e.costUsd, answered_by: e.answeredBy, created_at_ms: e.createdAtMs, expires_at_ms: e.expiresAtMs,
   };
@@ -49,6 +51,7 @@ function fromPayload(id: string | number, p: Record<string, unknown> | null | un
     id: String(id),
     exactKey: p['exact_key'],
     scope: String(p['scope'] ?? ''),
+    namespace: String(p['namespace'] ?? ''),
     modelGroup: String(p['model_group'] ?? ''),
     callType: (p['call_type'] as CacheEntry['callType']) ?? 'chat',
     contextHash: String(p['context_hash'] ?? ''),
@@ -112,6 +115,13 @@ export function createQdrantIndex(o: QdrantIndexOptions): VectorIndex & { readon
         if (entry) out.push({ entry, score: p.score });
       }
       return out;
+    },
+    async answer(id, a) {
+      const found = await client.retrieve(current(), { ids: [id], with_payload: ['exact_key'], with_vector: false });
+      if (found.length === 0) return false;
+      const payload = { response: a.response, usage: a.usage, cost_usd: a.costUsd, answered_by: a.answeredBy, created_at_ms: a.createdAtMs, expires_at_ms: a.expiresAtMs, semantic: a.semantic };
+      await client.setPayload(current(), { wait: true, points: [id], payload });
+      return true;
     },
     async delete(filter) {
       const before = await client.count(current(), { filter: qdrantFilter(filter, null), exact: true });

@@ -11,6 +11,8 @@ const IGNORED_FIELDS = new Set([
 export interface CacheScope {
   /** Tenant boundary: configured namespace + the key's team (or the key itself) + any per-request namespace. */
   scope: string;
+  /** Request namespace, else the configured one, else ''. */
+  namespace: string;
   modelGroup: string;
 }
 
@@ -123,7 +125,7 @@ export function requestKeys(env: RequestEnvelope, body: Record<string, unknown>,
   const contextHash = sha256(canonicalJson(context ?? null));
   const exactKey = sha256(canonicalJson({ v: 1, scope, modelGroup, callType: env.callType, contextHash, paramsHash, query }));
   const t = params['temperature'];
-  return { scope, modelGroup, callType: env.callType, exactKey, contextHash, paramsHash, query: query || null, temperature: typeof t === 'number' ? t : null };
+  return { scope, namespace: o.requestNamespace ?? o.namespace ?? '', modelGroup, callType: env.callType, exactKey, contextHash, paramsHash, query: query || null, temperature: typeof t === 'number' ? t : null };
 }
 
 /** Qdrant point ids are UUIDs: the exact key's first 128 bits, formatted as one. */

@@ -1,0 +1,111 @@
+// Builds the cache stage, its writer (durable consumer of completed events) and its control responder from config.
+import { avroCodec, subjectsFor, type Bus, type GatewayConfig, type Logger, type Stage, type Subjects } from '@ai-gateway/kit';
+import {
+  createBatchingEmbedder, createCacheAdminRouter, createCacheStage, createEmbeddedIndex, createPendingStores, createQdrantIndex,
+  createSemanticCache, loadLocalEmbedder, modelDirOf, serveCacheControl, startCacheWriter, supportedCallTypes,
+  type Embedder, type SemanticCache, type VectorIndex,
+} from '@ai-gateway/semantic-cache';
+import type { Router } from 'express';
+
+/** Caching is on when `litellm_settings.cache: true` and the type is one we implement. */
+export function cacheEnabled(config: GatewayConfig): boolean {
+  return config.litellm_settings.cache === true;
+}
+
+const controlSubject = (subjects: Subjects) => `${subjects.prefix}.ctl.cache`;
+
+async function embedderFor(config: GatewayConfig, logger: Logger): Promise<Embedder | null> {
+  const p = config.litellm_settings.cache_params;
+  const named = p.embedding_model ?? p.qdrant_semantic_cache_embedding_model;
+  if (named) logger.warn({ embedding_model: named }, 'cache: embeddings through a model_list deployment are not implemented yet; using the local model');
+  try {
+    const t0 = performance.now();
+    const e = createBatchingEmbedder(await loadLocalEmbedder({ modelDir: modelDirOf(p.embedding_model_dir) }));
+    await e.embed(['warm up']);
+    logger.info({ embedder: e.id, loadMs: Math.round(performance.now() - t0) }, 'cache: local embedding model loaded');
+    return e;
+  } catch (err) {
+    logger.error({ err }, 'cache: the semantic layer is off (exact matches only) because the local embedding model could not be loaded');
+    return null;
+  }
+}
+
+export interface BuiltCache {
+  stage: Stage;
+  cache: SemanticCache;
+  close(): Promise<void>;
+}
+
+export async function buildCache(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects }): Promise<BuiltCache> {
+  const logger = o.logger.child({ service: 'semantic-cache' });
+  const subjects = o.subjects ?? subjectsFor('');
+  const p = o.config.litellm_settings.cache_params;
+  const semantic = p.type === 'local-semantic' || p.type === 'qdrant-semantic';
+  const embedder = semantic ? await embedderFor(o.config, logger) : null;
+  let index: VectorIndex;
+  if (p.type === 'qdrant-semantic' && embedder) {
+    const url = p.qdrant_api_base ?? o.config.general_settings.qdrant_url ?? 'http://127.0.0.1:6333';
+    const apiKey = p.qdrant_api_key ?? o.config.general_settings.qdrant_api_key;
+    index = createQdrantIndex({ url, ...(apiKey ? { apiKey } : {}), collectionBase: p.qdrant_collection_name ?? 'ai_gateway_cache', embedderId: embedder.id });
+  } else index = createEmbeddedIndex({ ...(p.max_entries ? { maxEntries: p.max_entries } : {}) });
+  // Qdrant being down at boot must not stop the gateway: ensure() is retried by the sweeper.
+  let ready = false;
+  const ensure = async () => {
+    if (ready) return;
+    try {
+      await index.ensure(embedder?.dimensions ?? 0);
+      ready = true;
+    } catch (err) {
+      logger.warn({ err }, 'cache: vector index not reachable; requests pass through until it is');
+    }
+  };
+  await ensure();
+  const guarded: VectorIndex = {
+    ...index,
+    kind: index.kind,
+    get: async (...a) => (ready ? index.get(...a) : Promise.reject(new Error('index not ready'))),
+    search: async (...a) => (ready ? index.search(...a) : Promise.reject(new Error('index not ready'))),
+    upsert: async (...a) => (ready ? index.upsert(...a) : Promise.reject(new Error('index not ready'))),
+  };
+  const cache = createSemanticCache({
+    deps: { index: guarded, embedder, logger },
+    options: {
+      semantic: semantic && embedder !== null,
+      threshold: p.similarity_threshold,
+      ttlSeconds: p.ttl,
+      namespace: p.namespace,
+      maxStoreTemperature: p.max_store_temperature,
+      callTypes: supportedCallTypes(p.supported_call_types),
+    },
+  });
+  const pending = createPendingStores();
+  const stage = createCacheStage({ deps: { cache, pending, logger }, options: { timeoutMs: p.timeout_ms, mode: p.mode } });
+  const writer = await startCacheWriter({ bus: o.bus, subject: subjects.completed, codec: avroCodec, cache, pending, logger });
+  const control = serveCacheControl({ bus: o.bus, subject: controlSubject(subjects), cache, logger });
+  const sweeper = setInterval(() => {
+    void (async () => {
+      await ensure();
+      if (ready) await index.sweep(Date.now()).catch((err: unknown) => logger.warn({ err }, 'cache: TTL sweep failed'));
+    })();
+  }, 60_000);
+  sweeper.unref();
+  return {
+    stage,
+    cache,
+    async close() {
+      clearInterval(sweeper);
+      control.stop();
+      await writer.stop();
+    },
+  };
+}
+
+/** Ingress side: /cache/stats and /cache/flush, forwarded to whichever process hosts the cache. */
+export function cacheAdminRouter(o: { config: GatewayConfig; bus: Bus; subjects?: Subjects }): Router {
+  return createCacheAdminRouter({ bus: o.bus, subject: controlSubject(o.subjects ?? subjectsFor('')), masterKey: o.config.general_settings.master_key ?? null });
+}
+
+/** The cache's admin routes for an ingress, when caching is on. */
+export function cacheRouters(o: { config: GatewayConfig; bus: Bus; subjects?: Subjects }): Router[] {
+  return cacheEnabled(o.config) ? [cacheAdminRouter(o)] : [];
+}
