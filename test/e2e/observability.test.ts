@@ -1,12 +1,14 @@
 // End to end: Prometheus metrics move with traffic (success, error, retry, fallback, stream, guardrail) and the health paths, in both modes.
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
-import { startTracing } from '@ai-gateway/kit';
+import { connectBus, startStageService } from '@ai-gateway/gateway';
+import { loadConfig, startTracing, subjectsFor } from '@ai-gateway/kit';
 import { startFakeOpenAI, type FakeServer } from '../support/fake-openai.ts';
-import { MASTER_KEY, MODES, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { MASTER_KEY, MODES, NATS_URL, memoryLogger, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { scrape, scrapeUntil, type Exposition } from '../support/prom-text.ts';
 
 const user = (content: string) => [{ role: 'user' as const, content }];
@@ -275,4 +277,25 @@ guardrails:
     assert.ok(trace.every((s) => s.spanContext().traceId === traceId));
     assert.ok(trace.length >= 4);
   });
+});
+
+test('a router process serves its own /metrics (cooldown gauge) and health paths on its ops port', async () => {
+  const { config } = loadConfig({ text: 'model_list:\n  - model_name: m\n    litellm_params: { model: openai/gpt-4o, api_base: http://127.0.0.1:9/v1, api_key: sk-x }\n', env: { NATS_URL } });
+  const subjects = subjectsFor(`t${randomBytes(4).toString('hex')}`);
+  const bus = await connectBus(config, 'ops-test', subjects);
+  const svc = await startStageService({ config, logger: memoryLogger([]), bus, stages: ['router'], subjects, opsPort: 0 });
+  try {
+    assert.ok(svc.url);
+    const e = await scrape(svc.url);
+    const id = config.deployments[0]?.id ?? '';
+    assert.equal(e.sum('ai_gateway_deployment_cooldown', { deployment: id }), 0);
+    assert.ok(e.families.has('process_cpu_seconds_total'));
+    assert.equal((await fetch(`${svc.url}/health/readiness`)).status, 200);
+    assert.equal((await fetch(`${svc.url}/health/liveliness`)).status, 200);
+    const health = (await (await fetch(`${svc.url}/health`)).json()) as { healthy_count: number };
+    assert.equal(health.healthy_count, 1);
+  } finally {
+    await svc.close();
+    await bus.close();
+  }
 });

@@ -5,7 +5,7 @@ import { buildIngressServer, closeServer, listen, newIngressId } from './compose
 import { aliasesFrom } from './compose/router.ts';
 import { buildStages, slipFor, type StageName } from './compose/stages.ts';
 import { cacheRouters } from './compose/cache.ts';
-import { startTelemetry, watchCooldowns } from './compose/telemetry.ts';
+import { deploymentsFromPolicy, opsPortFromEnv, startOpsServer, startTelemetry, watchCooldowns } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 
 const encoder = new TextEncoder();
@@ -32,7 +32,16 @@ export async function connectBus(config: GatewayConfig, name: string, subjects: 
 }
 
 /** Hosts one or more stages in this process, served from their bus subjects (queue groups). */
-export async function startStageService(o: { config: GatewayConfig; logger: Logger; bus: Bus; stages: StageName[]; providers?: ProviderRegistry; subjects?: Subjects }): Promise<ServiceHandle> {
+export async function startStageService(o: {
+  config: GatewayConfig;
+  logger: Logger;
+  bus: Bus;
+  stages: StageName[];
+  providers?: ProviderRegistry;
+  subjects?: Subjects;
+  /** Port of this process's /metrics and health paths (default env GATEWAY_OPS_PORT; null: none). */
+  opsPort?: number | null;
+}): Promise<ServiceHandle> {
   const subjects = o.subjects ?? subjectsFromEnv();
   const origin = newIngressId();
   const built = await buildStages(o.stages, {
@@ -59,8 +68,12 @@ export async function startStageService(o: { config: GatewayConfig; logger: Logg
   const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(traceStage) }, { distributed: true, subjects });
   pipeline.serveStages();
   await o.bus.flush();
+  const opsPort = o.opsPort === undefined ? opsPortFromEnv() : o.opsPort;
+  const ops = opsPort === null ? null : await startOpsServer({ port: opsPort, bus: o.bus, ...(router ? { deployments: deploymentsFromPolicy(o.config, router.policy) } : {}) });
   return {
+    ...(ops ? { url: ops.url } : {}),
     async close() {
+      await ops?.close();
       cooldowns.unsubscribe();
       await pipeline.close();
       await built.close();

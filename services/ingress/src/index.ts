@@ -6,4 +6,4 @@ export type { ModelCatalog } from './catalog.ts';
 export { openAIRenderer, errorFromReply, type Renderer, type StreamRenderer } from './http/render.ts';
 export { UPSTREAM_MS_HEADER } from './http/relay.ts';
 export { sendError, toGatewayError } from './http/errors.ts';
-export { createOpsRouter, type OpsDeps, type OpsOptions, type ReadinessCheck, type DeploymentHealth } from './routes/ops.ts';
+export { createOpsApp, createOpsRouter, type OpsDeps, type OpsOptions, type ReadinessCheck, type DeploymentHealth } from './routes/ops.ts';

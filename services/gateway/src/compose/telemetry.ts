@@ -13,7 +13,8 @@ import {
   type Pipeline,
   type Subjects,
 } from '@ai-gateway/kit';
-import { createOpsRouter, type ReadinessCheck } from '@ai-gateway/ingress';
+import { createServer } from 'node:http';
+import { createOpsApp, createOpsRouter, type ReadinessCheck } from '@ai-gateway/ingress';
 import type { LiveRoutingPolicy } from '@ai-gateway/router';
 import type { Router } from 'express';
 
@@ -114,5 +115,40 @@ export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
     opsRouter,
     instrument: (pipeline) => instrumentPipeline({ deps: { pipeline, onOverhead: (s) => recorder.observeOverhead(s) } }),
     close: () => consumer.stop(),
+  };
+}
+
+/** Env GATEWAY_OPS_PORT: the port of a stage process's own /metrics and health endpoints (unset: none). */
+export function opsPortFromEnv(env: NodeJS.ProcessEnv = process.env): number | null {
+  const v = env['GATEWAY_OPS_PORT'];
+  const n = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : null;
+}
+
+/**
+ * A stage process's own /metrics (process metrics and, for routers, the cooldown gauge from its breaker board)
+ * and health paths; request metrics stay with the ingress, which consumes every completed event.
+ */
+export async function startOpsServer(o: { port: number; host?: string; bus: Bus; deployments?: DeploymentSource; readiness?: ReadinessCheck[] }): Promise<{ url: string; close(): Promise<void> }> {
+  const metrics = createGatewayMetrics({ options: o.deployments ? { deployments: o.deployments } : {} });
+  const bus: ReadinessCheck = { name: 'bus', check: () => o.bus.flush() };
+  const app = createOpsApp({
+    deps: { metricsText: () => metrics.text(), readiness: [bus, ...(o.readiness ?? [])], ...(o.deployments ? { deployments: o.deployments } : {}) },
+    options: { version: VERSION },
+  });
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host ?? '0.0.0.0', () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -1,4 +1,5 @@
 // Runs one service of the distributed gateway in this process (containers, k8s pods, cluster workers).
+import { startTracing } from '@ai-gateway/kit';
 import { loadConfigOrExit, parseCli, rootLogger } from '../cli.ts';
 import { connectBus, startIngressService, startStageService, type ServiceHandle } from '../node-services.ts';
 import type { StageName } from '../compose/stages.ts';
@@ -9,6 +10,8 @@ export async function runService(role: ServiceRole, opts: { onReady?: () => void
   const cli = parseCli();
   const logger = rootLogger(role);
   const config = loadConfigOrExit(cli.configPath, logger);
+  // Trace export only when OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_TRACES_EXPORTER ask for it.
+  const tracing = startTracing({ options: { serviceName: `ai-gateway-${role}` } });
   const bus = await connectBus(config, `${role}-${process.pid}`);
   const handle: ServiceHandle =
     role === 'ingress'
@@ -30,6 +33,7 @@ export async function runService(role: ServiceRole, opts: { onReady?: () => void
     setTimeout(() => process.exit(1), 10_000).unref();
     await handle.close();
     await bus.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

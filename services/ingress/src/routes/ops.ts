@@ -1,5 +1,5 @@
 // Operations endpoints: Prometheus /metrics and the LiteLLM-compatible health paths, over ports the composition root fills.
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Express, type Request, type Response } from 'express';
 
 /** One dependency readiness depends on (bus, store, stage consumers); throws or rejects when not ready. */
 export interface ReadinessCheck {
@@ -102,4 +102,15 @@ export function createOpsRouter({ deps, options }: { deps: OpsDeps; options: Ops
   });
 
   return router;
+}
+
+/** A standalone app with only the ops endpoints: for stage processes that serve no inference traffic. */
+export function createOpsApp(o: { deps: OpsDeps; options: OpsOptions }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(createOpsRouter(o));
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: { message: 'Not found', type: 'invalid_request_error', code: 'not_found' } });
+  });
+  return app;
 }
