@@ -11,5 +11,6 @@ export * as openai from './dialects/openai.ts';
 export * from './pipeline/index.ts';
 export * as anthropic from './dialects/anthropic.ts';
 export * from './config/index.ts';
-export * from './pricing/index.ts';
 export * from './telemetry/index.ts';
+export * from './pricing/index.ts';
+export { cosine, type Embedder } from './embedding/port.ts';

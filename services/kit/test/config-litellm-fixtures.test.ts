@@ -84,7 +84,7 @@ describe('config fixtures - LiteLLM shapes', () => {
     assert.equal(rs.ttft_timeout, 10);
     assert.equal(rs.stream_idle_timeout, 20);
     assert.equal(rs.retry_budget, 0.1);
-    assert.equal(rs.context_window_policy, 'truncate');
+    assert.equal(rs.context_window_policy, 'trim'); // 'truncate' is read as its alias
     assert.equal(rs.routing_rules.length, 1);
   });
 

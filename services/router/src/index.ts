@@ -7,3 +7,17 @@ export { createProviderRegistry, type ProviderRegistry } from './providers/regis
 export { ProviderError, type ProviderAdapter, type ProviderName, type ProviderTarget, type ProviderErrorKind } from './providers/types.ts';
 export { defaultRetryConfig, type RoutingStrategy } from './domain/index.ts';
 export { costOf, usageFromOpenAI } from './usage.ts';
+export {
+  createRouteSelector,
+  virtualModelNames,
+  createSemanticIndex,
+  createLexicalIndex,
+  ROUTE_HEADER,
+  ROUTED_MODEL_HEADER,
+  type RouteSelector,
+  type RouteDecision,
+  type TenantRoutingPolicy,
+  type RouteClassifier,
+  type SemanticRoute,
+} from './routing-rules/index.ts';
+export { createContextWindow, fitMessages, toolPairsIntact, inputLimitOf, CONTEXT_HEADER, type ContextWindow, type ContextPlan } from './context-window/index.ts';

@@ -19,6 +19,8 @@ import { ProviderError } from './providers/types.ts';
 import type { RouterDeployment, RoutingPolicy, TimeoutSettings } from './routing-types.ts';
 import { ReplyBlockedError, emptyTally, relayStream, type StreamTally } from './stream-relay.ts';
 import { ZERO_USAGE, costOf, estimateUsage, usageFromOpenAI, type TokenCounter } from './usage.ts';
+import { bodyForAttempt, prepareRequest, routerHeaders, type RouteSelector } from './routing-rules/index.ts';
+import type { ContextPlan, ContextWindow } from './context-window/index.ts';
 
 export interface RouterStageDeps {
   groups: ModelGroups;
@@ -28,6 +30,10 @@ export interface RouterStageDeps {
   countTokens?: TokenCounter;
   /** Post-call guardrails (output filter, pseudonym restore), applied to every chat answer. */
   replyFilter?: ReplyFilterFactory;
+  /** Resolves virtual models (`auto`) by rules and semantic routes. */
+  routeSelector?: RouteSelector;
+  /** Fits prompts to the chosen group's context window before any call. */
+  contextWindow?: ContextWindow;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
@@ -93,6 +99,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
   /** Headers an earlier stage asked the answer to carry (e.g. the cache stage's `x-gateway-cache: miss`). */
   function withStageHeaders(env: RequestEnvelope, h: Record<string, string>): Record<string, string> {
     for (const [k, v] of Object.entries(env.metadata)) if (k.startsWith('x-gateway-cache') && k !== CACHE_STORE_FLAG && k !== 'x-gateway-cache-namespace') h[k] = v;
+    routerHeaders(env, h);
     return h;
   }
 
@@ -125,7 +132,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
       const gw = toGatewayError(cause, deps.logger, env.requestId);
       evt.httpStatus = gw.status;
       evt.errorCode = gw.code;
-      ctx.reply.send('error', gw.status, gw.headers, JSON.stringify(gw.toOpenAI()));
+      ctx.reply.send('error', gw.status, routerHeaders(env, { ...gw.headers }), JSON.stringify(gw.toOpenAI()));
       void streamed;
     }
     if (failure) {
@@ -153,14 +160,14 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     return { ms, what: `no first token within ${ms} ms` };
   };
 
-  async function nonStream(env: RequestEnvelope, ctx: StageContext, body: Record<string, unknown>): Promise<void> {
+  async function nonStream(env: RequestEnvelope, ctx: StageContext, body: Record<string, unknown>, plan: ContextPlan): Promise<void> {
     const a = await runAttempts(
       attemptContext(ctx, false),
-      env.model,
+      plan.group,
       async (d, guard) => {
         const adapter = adapterFor(d);
         const target = targetOf(d);
-        const req = withDefaults(body, d);
+        const req = withDefaults(bodyForAttempt(deps, env, plan, d, body), d);
         const opts = { signal: guard.signal };
         if (env.callType === 'embedding') {
           if (!adapter.embeddings) throw new ProviderError('bad_request', `${d.provider} does not serve embeddings`, { status: 400 });
@@ -174,6 +181,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
       },
       totalTimeout,
     );
+    a.fallbacks.unshift(...plan.fallbacks);
     a.guard.dispose();
     const upstreamMs = now() - a.startedAt;
     const result = a.value as openai.ChatCompletion | openai.TextCompletion | openai.EmbeddingResponse;
@@ -209,13 +217,13 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     ctx.complete(finishEvent(env, evt, a));
   }
 
-  async function stream(env: RequestEnvelope, ctx: StageContext, body: openai.ChatCompletionRequest): Promise<void> {
+  async function stream(env: RequestEnvelope, ctx: StageContext, body: openai.ChatCompletionRequest, plan: ContextPlan): Promise<void> {
     const a = await runAttempts(
       attemptContext(ctx, true),
-      env.model,
+      plan.group,
       async (d, guard) => {
         const adapter = adapterFor(d);
-        const iterable = await adapter.chatStream(withDefaults(body, d), targetOf(d), { signal: guard.signal });
+        const iterable = await adapter.chatStream(withDefaults(bodyForAttempt(deps, env, plan, d, body), d), targetOf(d), { signal: guard.signal });
         const iter = iterable[Symbol.asyncIterator]();
         const first = await iter.next();
         if (first.done) throw new ProviderError('malformed', 'provider closed the stream before sending anything', { status: 502 });
@@ -223,6 +231,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
       },
       ttftTimeout,
     );
+    a.fallbacks.unshift(...plan.fallbacks);
     // Committed: from here on nothing is retried elsewhere; tokens may already reach the client.
     const { iter, first, firstAt } = a.value;
     const tally: StreamTally = emptyTally();
@@ -297,10 +306,11 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
         return;
       }
       try {
-        if (env.stream && env.callType === 'chat') await stream(env, ctx, body as unknown as openai.ChatCompletionRequest);
+        const plan = await prepareRequest(deps, env, body, ctx.signal);
+        if (env.stream && env.callType === 'chat') await stream(env, ctx, plan.body as unknown as openai.ChatCompletionRequest, plan);
         else if (env.stream && env.callType === 'completion') {
           throw new GatewayError('invalid_request', { params: { detail: 'stream is not supported on /v1/completions by this gateway yet' }, param: 'stream' });
-        } else await nonStream(env, ctx, body);
+        } else await nonStream(env, ctx, plan.body, plan);
       } catch (err) {
         fail(env, ctx, err, false);
       }

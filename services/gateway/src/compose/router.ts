@@ -1,6 +1,12 @@
 // Builds the router stage of one process from the validated config.
-import type { GatewayConfig, Logger } from '@ai-gateway/kit';
+import type { Embedder, GatewayConfig, Logger, Tenant } from '@ai-gateway/kit';
+import { loadLocalEmbedder, modelDirOf } from '@ai-gateway/semantic-cache';
 import {
+  createContextWindow,
+  createRouteSelector,
+  virtualModelNames,
+  type RouteSelector,
+  type TenantRoutingPolicy,
   createModelGroups,
   createProviderRegistry,
   createRouterStage,
@@ -17,6 +23,48 @@ export interface BuiltRouter {
   stage: Stage;
   groups: ModelGroups;
   policy: LiveRoutingPolicy;
+  /** Rule/semantic routing of virtual models, when configured. */
+  routes: RouteSelector | null;
+  /** Resolves when the router can serve (semantic routes embedded); rejects only when a required embedder is missing. */
+  ready: Promise<void>;
+}
+
+/** Virtual model names (`auto`, …) the config defines: the ingress catalog accepts them. */
+export function virtualModelsFrom(config: GatewayConfig): string[] {
+  return virtualModelNames(config.router_settings.routing_rules, config.router_settings.auto_router);
+}
+
+/**
+ * The local embedding model for semantic routes (same adapter as the semantic cache). Missing model:
+ * null with a warning (routes then match lexically), or a start-up error when require_embedder is set.
+ */
+export async function loadRouteEmbedder(config: GatewayConfig, logger: Logger): Promise<Embedder | null> {
+  const sem = config.router_settings.auto_router?.semantic;
+  if (!sem || sem.routes.length === 0) return null;
+  const dir = modelDirOf(sem.embedding_model_dir ?? config.litellm_settings.cache_params.embedding_model_dir);
+  try {
+    return await loadLocalEmbedder({ modelDir: dir });
+  } catch (err) {
+    if (sem.require_embedder) throw new Error(`semantic routing needs the local embedding model: ${(err as Error).message}`, { cause: err });
+    logger.warn({ err, modelDir: dir }, 'semantic routing: embedding model unavailable, routes are matched lexically');
+    return null;
+  }
+}
+
+/** Start-up check: every route target must be a model group, so a typo fails here rather than per request. */
+function checkRouteTargets(config: GatewayConfig, groups: ModelGroups): void {
+  const rs = config.router_settings;
+  const targets = [
+    ...rs.routing_rules.map((r, i) => [`router_settings.routing_rules[${i}].route_to`, r.route_to] as const),
+    ...(rs.auto_router?.semantic?.routes ?? []).map((r, i) => [`router_settings.auto_router.semantic.routes[${i}].route_to`, r.route_to] as const),
+    ...(rs.auto_router?.default_model ? [['router_settings.auto_router.default_model', rs.auto_router.default_model] as const] : []),
+  ];
+  for (const [path, group] of targets) {
+    if (!groups.has(group)) throw new Error(`${path}: "${group}" is not a model group in model_list`);
+  }
+  for (const name of virtualModelsFrom(config)) {
+    if (groups.has(name)) throw new Error(`router_settings.auto_router.model_names: "${name}" is also a model group; a virtual model needs its own name`);
+  }
 }
 
 const s = (seconds: number): number => Math.round(seconds * 1000);
@@ -46,11 +94,16 @@ export interface BuildRouterOptions {
   onCooldown?: (deploymentId: string, cooldownMs: number) => void;
   /** Post-call guardrails applied to every answer. */
   replyFilter?: ReplyFilterFactory;
+  /** Embedder for semantic routes (e.g. shared with the cache); default: loaded by loadRouteEmbedder. */
+  embedder?: Embedder | Promise<Embedder | null> | null;
+  /** Seam for virtual keys: whether a tenant lets rules rewrite explicitly named models. */
+  tenantRouting?: (tenant: Tenant) => TenantRoutingPolicy | null;
 }
 
-export function buildRouter({ config, logger, providers, onCooldown, replyFilter }: BuildRouterOptions): BuiltRouter {
+export function buildRouter({ config, logger, providers, onCooldown, replyFilter, embedder, tenantRouting }: BuildRouterOptions): BuiltRouter {
   const rs = config.router_settings;
   const groups = createModelGroups(config.deployments, aliasesFrom(config));
+  checkRouteTargets(config, groups);
   const policy = createRoutingPolicy({
     ...(onCooldown ? { deps: { onCooldown } } : {}),
     options: {
@@ -67,9 +120,32 @@ export function buildRouter({ config, logger, providers, onCooldown, replyFilter
       },
     },
   });
+  const routerLogger = logger.child({ stage: 'router' });
+  const virtual = virtualModelsFrom(config).length > 0;
+  const routeEmbedder = !virtual ? null : embedder === undefined ? loadRouteEmbedder(config, routerLogger) : embedder;
+  const routes = virtual
+    ? createRouteSelector({
+        deps: { logger: routerLogger, embedder: routeEmbedder, ...(tenantRouting ? { tenantPolicy: tenantRouting } : {}) },
+        options: { rules: rs.routing_rules, autoRouter: rs.auto_router },
+      })
+    : null;
+  const contextWindow = createContextWindow({
+    deps: { groups, policy },
+    options: { defaultPolicy: rs.context_window_policy, groupPolicies: rs.context_window_policies },
+  });
   const stage = createRouterStage({
-    deps: { groups, providers: providers ?? createProviderRegistry(), policy, logger: logger.child({ stage: 'router' }), ...(replyFilter ? { replyFilter } : {}) },
+    deps: {
+      groups,
+      providers: providers ?? createProviderRegistry(),
+      policy,
+      logger: routerLogger,
+      contextWindow,
+      ...(routes ? { routeSelector: routes } : {}),
+      ...(replyFilter ? { replyFilter } : {}),
+    },
     options: { timeouts: timeoutsFrom(config) },
   });
-  return { stage, groups, policy };
+  // A required embedding model that is missing rejects `ready`, so start-up fails with its message.
+  const ready = routes ? Promise.all([routes.ready, routeEmbedder]).then(() => undefined) : Promise.resolve();
+  return { stage, groups, policy, routes, ready };
 }

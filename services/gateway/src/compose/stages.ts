@@ -56,6 +56,7 @@ export async function buildStages(names: readonly StageName[], deps: StageDeps):
         ...(deps.onCooldown ? { onCooldown: deps.onCooldown } : {}),
         replyFilter,
       });
+      await router.ready; // semantic routes embedded before the first request
       stages.push(router.stage);
     }
   }

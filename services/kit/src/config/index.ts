@@ -31,4 +31,9 @@ export {
   type GuardrailConfig,
   type GeneralSettings,
   type VirtualKeyConfig,
+  CONTEXT_WINDOW_POLICIES,
+  type ContextWindowPolicy,
+  type RoutingRuleConfig,
+  type SemanticRouteConfig,
+  type AutoRouterConfig,
 } from './schema.ts';

@@ -114,6 +114,71 @@ const modelGroupAlias = z.record(
   z.union([z.string(), z.strictObject({ model: z.string(), hidden: bool().optional() })]),
 );
 
+/** Context-window policies; `reject` and `truncate` are accepted as older spellings of `error` and `trim`. */
+export const CONTEXT_WINDOW_POLICIES = ['error', 'trim', 'middle-out', 'fallback'] as const;
+const CONTEXT_POLICY_ALIASES: Record<string, (typeof CONTEXT_WINDOW_POLICIES)[number]> = { reject: 'error', truncate: 'trim', middle_out: 'middle-out' };
+export const contextWindowPolicySchema = z.preprocess(
+  (v) => (typeof v === 'string' && Object.hasOwn(CONTEXT_POLICY_ALIASES, v) ? CONTEXT_POLICY_ALIASES[v] : v),
+  z.enum(CONTEXT_WINDOW_POLICIES),
+);
+
+/** Conditions of one routing rule; all given conditions must hold. */
+export const routingMatchSchema = z.strictObject({
+  /** Task hint: header x-gateway-task or body metadata.task. */
+  task: z.union([z.string(), stringList]).optional(),
+  'metadata.task': z.union([z.string(), stringList]).optional(),
+  key_alias: z.union([z.string(), stringList]).optional(),
+  key_id: z.union([z.string(), stringList]).optional(),
+  team_id: z.union([z.string(), stringList]).optional(),
+  min_prompt_tokens: int().optional(),
+  max_prompt_tokens: int().optional(),
+  has_tools: bool().optional(),
+  /** Regular expression (case-insensitive) tested against the last user message. */
+  last_user_regex: z.union([z.string(), stringList]).optional(),
+});
+
+export const routingRuleSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  match: routingMatchSchema,
+  /** Model group the request goes to. */
+  route_to: z.string().min(1),
+  /** Virtual model names this rule serves (default: all of auto_router.model_names). */
+  models: stringList.optional(),
+});
+
+/** One semantic route (LiteLLM auto-router / semantic-router style: name, utterances, score_threshold). */
+export const semanticRouteSchema = z.strictObject({
+  name: z.string().min(1),
+  route_to: z.string().min(1),
+  utterances: z.array(z.string().min(1)).min(1),
+  description: z.string().optional(),
+  score_threshold: z.preprocess(toNumber, z.number().min(-1).max(2)).optional(),
+});
+
+export const autoRouterSchema = z.strictObject({
+  model_names: stringList.min(1).default(() => ['auto']),
+  /** Model group when no rule or route matches. */
+  default_model: z.string().min(1).optional(),
+  semantic: z
+    .strictObject({
+      routes: z.array(semanticRouteSchema).default(() => []),
+      /** Minimum route score: cosine similarity + lexical_weight × lexical score (tuned by `npm run route:eval`). */
+      score_threshold: z.preprocess(toNumber, z.number().min(-1).max(2)).default(0.2),
+      /** Nearest examples averaged per route. */
+      top_k: int().default(3),
+      /** Weight of the TF-IDF term overlap added to the cosine score (0 = embeddings only). */
+      lexical_weight: nonNegative().default(0.5),
+      /** Minimum TF-IDF score when routes are matched lexically only (no embedding model). */
+      lexical_threshold: nonNegative().default(0.12),
+      /** Fail start-up when the local embedding model is missing (default: lexical matching with a warning). */
+      require_embedder: bool().default(false),
+      embedding_model_dir: z.string().optional(),
+      /** Per-request embedding budget; slower lookups fall back to lexical matching. */
+      timeout_ms: nonNegative().default(200),
+    })
+    .optional(),
+});
+
 export const routerSettingsSchema = z.strictObject({
   routing_strategy: z.enum(ROUTING_STRATEGIES).default('simple-shuffle'),
   fallbacks: fallbackMap.default(() => ({})),
@@ -131,8 +196,12 @@ export const routerSettingsSchema = z.strictObject({
   ttft_timeout: nonNegative().optional(),
   stream_idle_timeout: nonNegative().optional(),
   retry_budget: z.preprocess(toNumber, z.number().min(0).max(1)).default(0.2),
-  routing_rules: z.array(z.record(z.string(), z.unknown())).default(() => []),
-  context_window_policy: z.enum(['reject', 'fallback', 'truncate']).default('fallback'),
+  routing_rules: z.array(routingRuleSchema).default(() => []),
+  context_window_policy: contextWindowPolicySchema.default('fallback'),
+  /** Per model group override of context_window_policy. */
+  context_window_policies: z.record(z.string(), contextWindowPolicySchema).default(() => ({})),
+  /** Virtual models (`auto`) resolved per request by routing_rules, then semantic routes, then default_model. */
+  auto_router: autoRouterSchema.optional(),
 });
 
 export const cacheParamsSchema = z.strictObject({
@@ -244,5 +313,9 @@ export type LiteLLMSettings = z.output<typeof litellmSettingsSchema>;
 export type GuardrailConfig = z.output<typeof guardrailSchema>;
 export type GeneralSettings = z.output<typeof generalSettingsSchema>;
 export type VirtualKeyConfig = z.output<typeof virtualKeySchema>;
+export type ContextWindowPolicy = (typeof CONTEXT_WINDOW_POLICIES)[number];
+export type RoutingRuleConfig = z.output<typeof routingRuleSchema>;
+export type SemanticRouteConfig = z.output<typeof semanticRouteSchema>;
+export type AutoRouterConfig = z.output<typeof autoRouterSchema>;
 /** The validated file, as written (secrets resolved, defaults filled, times in seconds). */
 export type ConfigFile = z.output<typeof configSchema>;
