@@ -32,6 +32,8 @@ for (const mode of MODES) {
       pairB = await startFakeOpenAI();
       gw = await startTestGateway({
         mode,
+        // One router replica: the exact cache is per process, so a repeat must reach the same one.
+        routers: 1,
         yaml: `
 model_list:
   - model_name: ok
@@ -58,6 +60,8 @@ guardrails:
       mode: pre_call
       default_on: true
       pii_entities_config: { EMAIL_ADDRESS: MASK }
+litellm_settings:
+  cache: true
 `,
       });
       client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
@@ -133,6 +137,25 @@ guardrails:
       const after = await settle(before, 'pair', 1);
       assert.equal(after.sum('ai_gateway_retry_total') - before.sum('ai_gateway_retry_total'), 1);
       assert.equal(after.sum('ai_gateway_fallback_total') - before.sum('ai_gateway_fallback_total'), 0);
+    });
+
+    test('a cache miss then a hit count by result, and the hit counts its saving', async () => {
+      const base = await scrape(gw.url);
+      const prompt = `cache me ${mode} ${Date.now()}`;
+      await client.chat.completions.create({ model: 'ok', messages: user(prompt) });
+      const misses = await settle(base, 'ok', 1);
+      assert.equal(misses.sum('ai_gateway_cache_requests_total', { result: 'miss' }) - base.sum('ai_gateway_cache_requests_total', { result: 'miss' }), 1);
+      let hit = false;
+      for (let i = 0; i < 40 && !hit; i++) {
+        // The cache writer stores the answer from the completed event, shortly after the reply.
+        await new Promise((r) => setTimeout(r, 50));
+        const { response } = await client.chat.completions.create({ model: 'ok', messages: user(prompt) }).withResponse();
+        hit = response.headers.get('x-gateway-cache') === 'hit' || (response.headers.get('x-gateway-cache') ?? '').includes('hit');
+      }
+      assert.ok(hit, 'the repeat was answered from the cache');
+      const e = await scrapeUntil(gw.url, (x) => x.sum('ai_gateway_cache_requests_total', { result: 'exact_hit' }) > base.sum('ai_gateway_cache_requests_total', { result: 'exact_hit' }));
+      assert.equal(e.sum('ai_gateway_cache_requests_total', { result: 'exact_hit' }) - base.sum('ai_gateway_cache_requests_total', { result: 'exact_hit' }), 1);
+      assert.ok(e.sum('ai_gateway_cost_saved_usd_total') > base.sum('ai_gateway_cost_saved_usd_total'));
     });
 
     test('a guardrail verdict counts by guardrail and action', async () => {
