@@ -1,6 +1,6 @@
 // Runs every recognizer over a text, scores matches with context, applies thresholds and resolves overlaps.
 import { GIVEN_NAMES, NAME_CUES, NAME_TITLES, NOT_SURNAMES, STREET_TYPES } from './lexicon.ts';
-import { CONTEXT_BOOST, CONTEXT_MIN_SCORE, PATTERN_RECOGNIZERS, hasContext, type EntityType, type Finding } from './recognizers.ts';
+import { CONTEXT_BOOST, CONTEXT_MIN_SCORE, PATTERN_RECOGNIZERS, hasContext, type EntityType, type Finding, type PatternRecognizer } from './recognizers.ts';
 
 export interface AnalyzerOptions {
   /** Entities to look for (default: all). */
@@ -28,22 +28,38 @@ const DATE = new RegExp(
 );
 const DOB_CONTEXT = ['born', 'dob', 'd.o.b', 'date of birth', 'birth', 'birthday', 'geboren', 'née'];
 
-function runPatterns(text: string, lower: string, out: Finding[]): void {
+function score(r: PatternRecognizer, value: string, lower: string, start: number, end: number): number | null {
+  let score = r.score;
+  if (r.validate) {
+    const v = r.validate(value);
+    if (v === false) return null;
+    if (typeof v === 'number') score = v;
+  }
+  if (r.context && score < 1 && hasContext(lower, start, end, r.context)) score = Math.max(CONTEXT_MIN_SCORE, Math.min(1, score + CONTEXT_BOOST));
+  return score;
+}
+
+function runPatterns(text: string, lower: string, out: Finding[], wanted: ReadonlySet<EntityType> | undefined): void {
   for (const r of PATTERN_RECOGNIZERS) {
-    r.pattern.lastIndex = 0;
-    for (let m = r.pattern.exec(text); m !== null; m = r.pattern.exec(text)) {
+    if (wanted && !wanted.has(r.entity)) continue;
+    if (r.prefilter && !r.prefilter.test(text)) continue;
+    if (r.candidates) {
+      for (const [start, end] of r.candidates(text)) {
+        const s = score(r, text.slice(start, end), lower, start, end);
+        if (s !== null) out.push({ entity: r.entity, start, end, score: s });
+      }
+      continue;
+    }
+    const re = r.pattern;
+    if (!re) continue;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const value = r.group ? m[r.group] : m[0];
       if (value === undefined) continue;
       const start = r.group ? m.index + m[0].lastIndexOf(value) : m.index;
       const end = start + value.length;
-      let score = r.score;
-      if (r.validate) {
-        const v = r.validate(value);
-        if (v === false) continue;
-        if (typeof v === 'number') score = v;
-      }
-      if (r.context && score < 1 && hasContext(lower, start, end, r.context)) score = Math.max(CONTEXT_MIN_SCORE, Math.min(1, score + CONTEXT_BOOST));
-      out.push({ entity: r.entity, start, end, score });
+      const s = score(r, value, lower, start, end);
+      if (s !== null) out.push({ entity: r.entity, start, end, score: s });
     }
   }
 }
@@ -105,9 +121,10 @@ export function analyze(text: string, opts: AnalyzerOptions = {}): Finding[] {
   if (text.length < 6) return [];
   const lower = text.toLowerCase();
   const raw: Finding[] = [];
-  runPatterns(text, lower, raw);
-  runPersons(text, raw);
-  runAddressesAndDates(text, lower, raw);
+  const wanted = opts.entities;
+  runPatterns(text, lower, raw, wanted);
+  if (!wanted || wanted.has('PERSON')) runPersons(text, raw);
+  if (!wanted || wanted.has('STREET_ADDRESS') || wanted.has('DATE_OF_BIRTH')) runAddressesAndDates(text, lower, raw);
   const t = opts.thresholds ?? {};
   const kept = raw.filter((f) => (!opts.entities || opts.entities.has(f.entity)) && f.score >= (t[f.entity] ?? t.default ?? DEFAULT_THRESHOLD));
   return resolveOverlaps(kept);

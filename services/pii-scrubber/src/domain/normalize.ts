@@ -1,6 +1,6 @@
 // Undoes common obfuscation before matching: NFKC, zero-width characters, homoglyphs, spacing.
 
-const ZERO_WIDTH = /[\u200B-\u200F\u2060-\u2064\uFEFF\u00AD\u034F\u180E]/g;
+const ZERO_WIDTH = /[\u200B-\u200F\u2060-\u2064\uFEFF\u00AD\u180E]|\u034F/g;
 
 /** Look-alike letters (Cyrillic, Greek) folded to their Latin twins. */
 const HOMOGLYPHS: Readonly<Record<string, string>> = {

@@ -22,7 +22,11 @@ export interface Finding {
 export interface PatternRecognizer {
   entity: EntityType;
   /** Global regex; `group` selects the reported part of the match (default: whole match). */
-  pattern: RegExp;
+  pattern?: RegExp;
+  /** Instead of a pattern: a linear scan proposing [start, end) spans (for shapes a regex finds slowly). */
+  candidates?: (text: string) => Array<[number, number]>;
+  /** A cheap test the text must pass before the pattern runs at all. */
+  prefilter?: RegExp;
   group?: number;
   /** Score of a validated match without context. */
   score: number;
@@ -67,10 +71,47 @@ const KEY_FORMATS = [
   String.raw`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`,
 ];
 
+const EMAIL = /^[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}$/;
+const isLocal = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+const isDomain = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 45;
+
+/** Expands around each '@': linear, where a regex would restart at every letter of the text. */
+function emailCandidates(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let s = at;
+    while (s > 0 && isLocal(text.charCodeAt(s - 1))) s--;
+    let e = at + 1;
+    while (e < text.length && isDomain(text.charCodeAt(e))) e++;
+    while (e > at + 1 && (text[e - 1] === '.' || text[e - 1] === '-')) e--; // sentence punctuation
+    while (s < at && !/[A-Za-z0-9]/.test(text[s] ?? '')) s++;
+    if (s < at && e > at + 1) out.push([s, e]);
+  }
+  return out;
+}
+
+const isToken = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 43 || c === 47 || c === 61 || c === 45;
+
+/** Runs of token characters at least 24 long, not glued to a path or a dotted name. */
+function tokenRuns(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && isToken(text.charCodeAt(i))) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= 24 && text[start - 1] !== '.' && text[i] !== '.') out.push([start, i]);
+      start = -1;
+    }
+  }
+  return out;
+}
+
 export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
   {
     entity: 'EMAIL_ADDRESS',
-    pattern: /(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}(?![\w-])/g,
+    candidates: emailCandidates,
+    validate: (v) => EMAIL.test(v),
     score: 0.9,
     context: ['email', 'e-mail', 'mail', 'contact'],
   },
@@ -134,14 +175,16 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
   },
   {
     entity: 'IP_ADDRESS',
+    prefilter: /:[0-9A-Fa-f]{0,4}:/,
     pattern: /(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])/g,
     score: 0.6,
     context: ['ip', 'ipv6', 'server', 'host', 'address'],
     validate: (v) => isIP(v) === 6 && (v.match(/:/g)?.length ?? 0) >= 2,
   },
-  { entity: 'API_KEY', pattern: new RegExp(String.raw`(?<![\w-])(?:${KEY_FORMATS.join('|')})(?![\w-])`, 'g'), score: 0.95 },
+  { entity: 'API_KEY', pattern: new RegExp(String.raw`\b(?:${KEY_FORMATS.join('|')})(?![\w-])`, 'g'), score: 0.95 },
   {
     entity: 'API_KEY',
+    prefilter: /-----BEGIN/,
     pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z]+ )?PRIVATE KEY-----/g,
     score: 1.0,
   },
@@ -155,7 +198,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
   {
     // High-entropy tokens: mixed letters and digits, long, random-looking.
     entity: 'API_KEY',
-    pattern: /(?<![\w/+=.-])[A-Za-z0-9_+/=-]{24,}(?![\w/+=-])/g,
+    candidates: tokenRuns,
     score: 0.5,
     context: SECRET_CONTEXT,
     validate: (v) => {

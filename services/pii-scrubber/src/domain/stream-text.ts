@@ -116,7 +116,7 @@ export class DenyMatcher {
 /** One choice's stream through a DenyMatcher. */
 export class DenyStream {
   private held = '';
-  /** The last character already sent, so a word boundary before held text is still known. */
+  /** The tail of what was already sent (longest term + 1 chars): a term may start there and a boundary is known. */
   private before = '';
 
   constructor(private readonly matcher: DenyMatcher) {}
@@ -130,7 +130,7 @@ export class DenyStream {
     const hold = final ? 0 : this.matcher.holdBack(body);
     const send = body.slice(0, body.length - hold);
     this.held = body.slice(body.length - hold);
-    if (send.length > 0) this.before = send.slice(-1);
+    if (send.length > 0) this.before = (this.before + send).slice(-(this.matcher.longestTerm + 1));
     return send;
   }
 
