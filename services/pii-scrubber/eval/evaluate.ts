@@ -43,8 +43,8 @@ interface Span {
 }
 
 /** A prediction counts when it overlaps a labelled span of the same entity (lenient span match). */
-export function evaluatePii(): PiiReport {
-  const lines = readFileSync(new URL('pii-dev.jsonl', FIXTURES), 'utf8').split('\n').filter(Boolean);
+export function evaluatePii(file = 'pii-dev.jsonl'): PiiReport {
+  const lines = readFileSync(new URL(file, FIXTURES), 'utf8').split('\n').filter(Boolean);
   const counts = new Map<string, Counts>();
   const bump = (e: string, k: keyof Counts) => {
     const c = counts.get(e) ?? { tp: 0, fp: 0, fn: 0 };
@@ -85,8 +85,8 @@ export function evaluatePii(): PiiReport {
   return { texts: lines.length, labelled, perEntity, overall: score(total), errors };
 }
 
-export function evaluateInjection(threshold = 0.5): InjectionReport {
-  const lines = readFileSync(new URL('injection-dev.txt', FIXTURES), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+export function evaluateInjection(threshold = 0.5, file = 'injection-dev.txt'): InjectionReport {
+  const lines = readFileSync(new URL(file, FIXTURES), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
   let tp = 0;
   let fn = 0;
   let fp = 0;

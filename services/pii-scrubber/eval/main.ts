@@ -15,5 +15,13 @@ const out = [
   `Injection dev set: ${inj.attacks} attacks, ${inj.benign} benign (threshold ${inj.threshold})`,
   `recall ${pct(inj.recall)}  false-positive rate ${pct(inj.falsePositiveRate)}  precision ${pct(inj.precision)}`,
 ];
-if (process.argv.includes('--errors')) out.push('', ...pii.errors, ...inj.errors);
+const hp = evaluatePii('pii-holdout.jsonl');
+const hi = evaluateInjection(0.5, 'injection-holdout.txt');
+out.push(
+  '',
+  'Held-out sets (written after tuning, never tuned on):',
+  `PII: ${hp.texts} texts, ${hp.labelled} spans  precision ${pct(hp.overall.precision)}  recall ${pct(hp.overall.recall)}`,
+  `injection: ${hi.attacks} attacks, ${hi.benign} benign  recall ${pct(hi.recall)}  false-positive rate ${pct(hi.falsePositiveRate)}`,
+);
+if (process.argv.includes('--errors')) out.push('', ...pii.errors, ...inj.errors, '', ...hp.errors, ...hi.errors);
 process.stdout.write(`${out.join('\n')}\n`);
