@@ -6,11 +6,15 @@ import type { ChainVerdict } from './audit.ts';
 import type { BudgetRow } from './budgets-sql.ts';
 import type { RecordResult } from './spend-sql.ts';
 import type { KeyInput, KeyRecord, TeamInput, UserInput } from './tenants-sql.ts';
+import type { OutboxBacklog, OutboxClaim } from './outbox-sql.ts';
+import type { SpendLogEntry, SpendLogFilter, SpendTotalsRow } from './reports-sql.ts';
 
 export type { ChainVerdict } from './audit.ts';
 export type { BudgetRow } from './budgets-sql.ts';
 export type { RecordResult, RecordEncoders } from './spend-sql.ts';
 export type { KeyInput, KeyRecord, TeamInput, UserInput } from './tenants-sql.ts';
+export type { OutboxBacklog, OutboxClaim } from './outbox-sql.ts';
+export type { SpendLogEntry, SpendLogFilter, SpendTotalsRow } from './reports-sql.ts';
 
 export interface OutboxRow {
   id: string;
@@ -61,6 +65,17 @@ export interface Store {
 
   pendingOutbox(limit: number): Promise<OutboxRow[]>;
   markPublished(ids: readonly string[], nowMs?: number): Promise<void>;
+  /**
+   * Relay claim: hands one shard's oldest pending rows to `publish` and marks them published when it resolves
+   * (a throw leaves them pending). Null when another relay holds the shard.
+   */
+  publishOutbox(claim: OutboxClaim, publish: (rows: readonly OutboxRow[]) => Promise<void>): Promise<number | null>;
+  outboxBacklog(): Promise<OutboxBacklog>;
+
+  /** Spend log rows, newest first (reports). */
+  querySpendLogs(filter: SpendLogFilter): Promise<SpendLogEntry[]>;
+  /** Per day/key/team/requested model/served model/cache-hit sums over [fromMs, toMs). */
+  spendTotals(range: { fromMs: number; toMs: number }): Promise<SpendTotalsRow[]>;
 
   verifyAuditChain(): Promise<ChainVerdict>;
   close(): Promise<void>;

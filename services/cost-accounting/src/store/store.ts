@@ -6,6 +6,8 @@ import { migrate } from './migrations.ts';
 import { listBudgetRows, readBudgetRow, rollDueBudgets, upsertLimits } from './budgets-sql.ts';
 import { createSqlAuthority } from './holds-sql.ts';
 import { jsonEncoders, recordCompletedTx, verifyAuditChainSql, type RecordEncoders } from './spend-sql.ts';
+import { outboxBacklogSql, publishOutboxShard } from './outbox-sql.ts';
+import { selectSpendLogs, selectSpendTotals } from './reports-sql.ts';
 import { insertKey, insertTeam, insertTeamMember, insertUser, selectKeyByHash, selectTeamMembers } from './tenants-sql.ts';
 
 const RETRIABLE_SQLSTATES = new Set(['40P01', '40001']); // deadlock detected, serialization failure
@@ -73,7 +75,7 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
 
     async pendingOutbox(limit) {
       const rows = await sql.query(
-        'SELECT id::text AS id, topic, msg_key, payload, idempotency_key, created_at FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
+        'SELECT id::text AS id, topic, msg_key, payload, idempotency_key, created_at FROM outbox WHERE published_at IS NULL ORDER BY outbox.id LIMIT $1',
         [limit],
       );
       return rows.map(
@@ -85,6 +87,10 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
       if (ids.length === 0) return;
       await sql.query('UPDATE outbox SET published_at = $2 WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids, new Date(nowMs)]);
     },
+    publishOutbox: (claim, publish) => publishOutboxShard(sql, claim, publish, now),
+    outboxBacklog: () => outboxBacklogSql(sql),
+    querySpendLogs: (filter) => selectSpendLogs(sql, filter),
+    spendTotals: (range) => selectSpendTotals(sql, range),
 
     verifyAuditChain: () => verifyAuditChainSql(sql),
     close: () => sql.close(),

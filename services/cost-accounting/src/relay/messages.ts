@@ -1,0 +1,62 @@
+// Outbox row → Kafka message: Avro value (JSON payloads from older writers are transcoded), schema fingerprint
+// and idempotency key in headers, the tenant key as message key.
+import { avroCodec, CONTRACT_NAMESPACE, schemaFingerprint, type AuditRecord, type BillingRecord } from '@ai-gateway/kit';
+import type { OutboxRow } from '../store/port.ts';
+import { AUDIT_TOPIC, BILLING_TOPIC } from '../store/spend-sql.ts';
+
+export interface RelayMessage {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export const HEADER = {
+  idempotencyKey: 'idempotency-key',
+  fingerprint: 'schema-fingerprint',
+  schema: 'schema-name',
+  contentType: 'content-type',
+  outboxId: 'outbox-id',
+} as const;
+
+export const AVRO_CONTENT_TYPE = 'avro/binary';
+
+type RecordContract = 'BillingRecord' | 'AuditRecord';
+const CONTRACTS: Readonly<Record<string, RecordContract>> = { [BILLING_TOPIC]: 'BillingRecord', [AUDIT_TOPIC]: 'AuditRecord' };
+
+/** `billing:<requestId>` → `<requestId>`: downstream deduplicates on the request id within a topic. */
+export function requestIdOf(idempotencyKey: string): string {
+  const colon = idempotencyKey.indexOf(':');
+  return colon >= 0 ? idempotencyKey.slice(colon + 1) : idempotencyKey;
+}
+
+// An Avro record on these topics starts with a string length or a positive long: its first byte is an even
+// zig-zag varint or has the continuation bit, never '{' (0x7b), so a JSON payload is unambiguous.
+const isJson = (b: Uint8Array): boolean => b.length > 0 && b[0] === 0x7b;
+
+function avroValue(contract: RecordContract, payload: Uint8Array): Buffer {
+  if (!isJson(payload)) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const value: unknown = JSON.parse(Buffer.from(payload).toString('utf8'));
+  const bytes = contract === 'BillingRecord' ? avroCodec.encodeBilling(value as BillingRecord) : avroCodec.encodeAudit(value as AuditRecord);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * The message for one outbox row. A payload that cannot be made Avro (a bad row) still goes out, as JSON
+ * without a fingerprint, rather than block its tenant's stream or be dropped.
+ */
+export function messageOf(row: OutboxRow): RelayMessage {
+  const headers: Record<string, string> = { [HEADER.idempotencyKey]: requestIdOf(row.idempotencyKey), [HEADER.outboxId]: row.id };
+  const contract = Object.hasOwn(CONTRACTS, row.topic) ? CONTRACTS[row.topic] : undefined;
+  const raw = Buffer.from(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength);
+  if (!contract) return { topic: row.topic, key: row.key, value: raw, headers };
+  try {
+    const value = avroValue(contract, row.payload);
+    return {
+      topic: row.topic, key: row.key, value,
+      headers: { ...headers, [HEADER.contentType]: AVRO_CONTENT_TYPE, [HEADER.schema]: `${CONTRACT_NAMESPACE}.${contract}`, [HEADER.fingerprint]: schemaFingerprint(contract) },
+    };
+  } catch {
+    return { topic: row.topic, key: row.key, value: raw, headers: { ...headers, [HEADER.contentType]: isJson(row.payload) ? 'application/json' : 'application/octet-stream' } };
+  }
+}
