@@ -36,7 +36,7 @@ function ctxOf(run: Run): StageContext {
 }
 
 function setup(o: { embedder?: Embedder | null; index?: VectorIndex; timeoutMs?: number; now?: () => number } = {}) {
-  const logger = createLogger({ level: 'silent' });
+  const logger = createLogger({ name: 'cache-test', level: 'silent' });
   const now = o.now ?? (() => 1_000);
   const cache = createSemanticCache({
     deps: { index: o.index ?? createEmbeddedIndex(), embedder: o.embedder === undefined ? fakeEmbedder() : o.embedder, logger, now },

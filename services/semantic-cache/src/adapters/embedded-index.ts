@@ -69,12 +69,20 @@ export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorInde
     },
     async delete(filter) {
       let n = 0;
-      for (const [id, s] of byId) if (matches(s.entry, filter)) (byId.delete(id), n++);
+      for (const [id, s] of byId) {
+        if (!matches(s.entry, filter)) continue;
+        byId.delete(id);
+        n++;
+      }
       return n;
     },
     async sweep(now) {
       let n = 0;
-      for (const [id, s] of byId) if (s.entry.expiresAtMs <= now) (byId.delete(id), n++);
+      for (const [id, s] of byId) {
+        if (s.entry.expiresAtMs > now) continue;
+        byId.delete(id);
+        n++;
+      }
       return n;
     },
     async count() {

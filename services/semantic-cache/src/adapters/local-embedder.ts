@@ -22,7 +22,8 @@ interface FeatureOutput {
 type Extractor = (texts: string[], o: { pooling: 'mean'; normalize: boolean }) => Promise<FeatureOutput>;
 
 /** Loads the model once; fails with a clear message when it is missing (the cache then runs exact-only). */
-export async function loadLocalEmbedder(o: { modelDir: string }): Promise<Embedder> {
+/** One inference thread by default: measured faster under CPU contention (p50 25 ms vs 42 ms at load 9 on 2 cores). */
+export async function loadLocalEmbedder(o: { modelDir: string; threads?: number }): Promise<Embedder> {
   if (!modelPresent(o.modelDir)) {
     throw new GatewayError('service_unavailable', { params: { detail: `local embedding model not found in ${o.modelDir}: ${FETCH_HINT}` } });
   }
@@ -30,7 +31,10 @@ export async function loadLocalEmbedder(o: { modelDir: string }): Promise<Embedd
   tf.env.allowRemoteModels = false;
   tf.env.allowLocalModels = true;
   tf.env.localModelPath = `${dirname(o.modelDir)}/`;
-  const extractor = (await tf.pipeline('feature-extraction', basename(o.modelDir), { dtype: 'q8' })) as unknown as Extractor;
+  const extractor = (await tf.pipeline('feature-extraction', basename(o.modelDir), {
+    dtype: 'q8',
+    session_options: { intraOpNumThreads: o.threads ?? 1, interOpNumThreads: 1 },
+  })) as unknown as Extractor;
   const dimensions = 384;
   return {
     id: 'all-MiniLM-L6-v2-q8',
