@@ -6,6 +6,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { startFakeOpenAI, type FakeServer } from '../support/fake-openai.ts';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.ts';
 import { MASTER_KEY, MODES, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { scrapeUntil } from '../support/prom-text.ts';
 
 const config = (openai: string, anthropic: string) => `
 model_list:
@@ -95,6 +96,11 @@ for (const mode of MODES) {
       assert.equal(evt.requestedModel, 'auto');
       assert.equal(evt.modelGroup, 'gpt-4o-mini');
       assert.equal(evt.metadata['x-gateway-route'], 'rule:classify');
+    });
+
+    test('routing decisions are counted in ai_gateway_route_total by route and model group', async () => {
+      const e = await scrapeUntil(gw.url, (x) => x.sum('ai_gateway_route_total', { route: 'rule:classify' }) >= 1);
+      assert.ok(e.sum('ai_gateway_route_total', { route: 'rule:classify', model: 'gpt-4o-mini' }) >= 1);
     });
 
     test('stream: body metadata.task routes to the Anthropic deployment', async () => {

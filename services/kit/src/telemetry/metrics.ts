@@ -35,6 +35,8 @@ export interface GatewayMetrics {
   duration: Histogram<'model'>;
   ttft: Histogram<'model'>;
   fallbacks: Counter<'from' | 'to'>;
+  /** Virtual-model routing decisions (`auto` → a model group). */
+  routes: Counter<'route' | 'model'>;
   retries: Counter;
   cooldown: Gauge<'deployment'>;
   cacheRequests: Counter<'result'>;
@@ -62,6 +64,7 @@ export function createGatewayMetrics({ options = {} }: { options?: GatewayMetric
     duration: new Histogram({ name: 'ai_gateway_request_duration_seconds', help: 'End-to-end request latency, receipt to last byte.', labelNames: ['model'], buckets: DURATION_BUCKETS, registers }),
     ttft: new Histogram({ name: 'ai_gateway_time_to_first_token_seconds', help: 'Streams: receipt to the first token sent to the client.', labelNames: ['model'], buckets: TTFT_BUCKETS, registers }),
     fallbacks: new Counter({ name: 'ai_gateway_fallback_total', help: 'Fallbacks from one model group to another.', labelNames: ['from', 'to'], registers }),
+    routes: new Counter({ name: 'ai_gateway_route_total', help: 'Virtual-model routing decisions by route (rule:<name>, semantic:<name>, lexical:<name>, default) and the model group chosen.', labelNames: ['route', 'model'], registers }),
     retries: new Counter({ name: 'ai_gateway_retry_total', help: 'Provider calls repeated within a model group (attempts beyond the first, fallbacks excluded).', registers }),
     cooldown: new Gauge({
       name: 'ai_gateway_deployment_cooldown',

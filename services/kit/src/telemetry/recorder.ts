@@ -31,6 +31,7 @@ export function createMetricsRecorder({ deps, options = {} }: { deps: { metrics:
   const models = limiter();
   const teams = limiter();
   const guardrails = limiter();
+  const routes = limiter();
   const teamOf = (evt: CompletedEvent): string => (options.teamLabels === false || !evt.tenant.teamId ? NO_TEAM : teams.value(evt.tenant.teamId));
 
   function record(evt: CompletedEvent, nowMs = now()): void {
@@ -45,6 +46,9 @@ export function createMetricsRecorder({ deps, options = {} }: { deps: { metrics:
     metrics.duration.observe({ model }, evt.latencyMs / 1000);
     if (evt.ttftMs !== null) metrics.ttft.observe({ model }, Math.max(0, evt.ttftMs) / 1000);
     for (const step of evt.fallbacks) metrics.fallbacks.inc({ from: models.value(step.from), to: models.value(step.to) });
+    // Set by the router when it resolved a virtual model (x-gateway-route / x-gateway-routed-model).
+    const route = evt.metadata['x-gateway-route'];
+    if (route) metrics.routes.inc({ route: routes.value(route), model: models.value(evt.metadata['x-gateway-routed-model'] ?? 'unknown') });
     const retries = evt.attempts - 1 - evt.fallbacks.length;
     if (retries > 0) metrics.retries.inc(retries);
     if (evt.cacheStatus !== 'off') metrics.cacheRequests.inc({ result: evt.cacheStatus });
