@@ -58,3 +58,13 @@ export { createPostgresExecutor, type PostgresOptions } from './store/postgres.t
 export { MIGRATIONS, migrate, GENESIS_HASH, type Migration } from './store/migrations.ts';
 export { canonicalJson, auditHash } from './store/audit.ts';
 export { BILLING_TOPIC, AUDIT_TOPIC, billingRecordOf, jsonEncoders } from './store/spend-sql.ts';
+// Admin API (LiteLLM-compatible, transport-free) and the accounting service with its bus protocol.
+export { createAdminApi, importConfigKeys, type AdminApi } from './admin/api.ts';
+export type { AdminRequest, AdminResponse, KeyChange } from './admin/types.ts';
+export type { KeyGrant } from './admin/records.ts';
+export { startAccountingService, type AccountingService, type AccountingServiceDeps, type AccountingServiceOptions } from './service/accounting-service.ts';
+export {
+  HOLDER_METADATA, accountingSubjects, createBusAuthority, createBusKeyDirectory, createBusAdmin, watchKeyChanges, watchSettled,
+  type AccountingSubjects, type KeyDirectoryClient, type Settled,
+} from './service/protocol.ts';
+export { openAccountingStore, type OpenedStore, type StoreLocation } from './service/open-store.ts';

@@ -70,6 +70,10 @@ export async function serveInference(ctx: IngressContext, route: InferenceRoute,
       throw new GatewayError('model_not_found', { params: { model, available }, param: 'model' });
     }
     const stream = route.callType !== 'embedding' && body['stream'] === true;
+    // Model access, limits and budget: a reservation under the request id, settled by its completed event.
+    const ticket = ctx.admission
+      ? await ctx.admission.admit({ requestId, tenant, model, callType: route.callType, body, deadlineMs: receivedAt + ctx.options.requestTimeoutMs })
+      : null;
     const env: RequestEnvelope = {
       requestId,
       tenant: { ...tenant, projectId: projectOf(req, body) ?? tenant.projectId },
@@ -82,11 +86,16 @@ export async function serveInference(ctx: IngressContext, route: InferenceRoute,
       trace: { traceparent: headerOf(req, 'traceparent'), tracestate: headerOf(req, 'tracestate') },
       receivedAtMs: receivedAt,
       deadlineMs: receivedAt + ctx.options.requestTimeoutMs,
-      metadata: metadataOf(req),
+      metadata: ticket ? { ...metadataOf(req), ...ticket.metadata } : metadataOf(req),
       verdicts: [],
       body: JSON.stringify(body),
     };
-    dispatchAndRelay(ctx, route, env, res);
+    try {
+      dispatchAndRelay(ctx, route, env, res);
+    } catch (err) {
+      ticket?.release(); // never dispatched: give the reservation back
+      throw err;
+    }
   } catch (err) {
     const gwErr = toGatewayError(err, ctx.logger, { requestId });
     sendError(res, gwErr, route.inboundApi, { 'x-request-id': requestId });

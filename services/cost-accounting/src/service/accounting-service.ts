@@ -1,0 +1,146 @@
+// The accounting service: records completed events (spend + outbox + audit, one transaction) then settles their
+// holds, sweeps expired holds and ended budget periods, and answers holds, key lookups and admin calls on the bus.
+import { avroCodec, type Bus, type BusMessage, type Logger, type Subjects } from '@ai-gateway/kit';
+import { createAdminApi, type AdminApi } from '../admin/api.ts';
+import { grantByHash } from '../admin/records.ts';
+import { isEmptyChange, type AdminRequest, type KeyChange } from '../admin/types.ts';
+import type { ReservationAuthority } from '../domain/ledger.ts';
+import type { MemoryAuthority } from '../domain/memory-authority.ts';
+import type { ScopeRef } from '../domain/reservation.ts';
+import type { Store } from '../store/port.ts';
+import type { SqlExecutor } from '../store/sql.ts';
+import { HOLDER_METADATA, accountingSubjects, errorHeaders, fromBytes, toBytes, type HoldOp, type Settled } from './protocol.ts';
+
+export interface AccountingServiceDeps {
+  bus: Bus;
+  subjects: Subjects;
+  store: Store;
+  sql: SqlExecutor;
+  logger: Logger;
+  /** The authority holds are taken from: the in-memory one (embedded) or the store's Postgres one. */
+  authority: ReservationAuthority;
+  /** Embedded mode: the in-memory authority, kept in step with limit changes. */
+  memory?: MemoryAuthority;
+  now?: () => number;
+}
+
+export interface AccountingServiceOptions {
+  /** Durable consumer name of the completed stream, shared by every replica. */
+  durableName: string;
+  sweepEveryMs: number;
+  /** Serve hold requests on the bus (distributed mode); embedded callers use the authority directly. */
+  serveHolds: boolean;
+}
+
+export interface AccountingService {
+  readonly admin: AdminApi;
+  /** Applies a key/team/user change locally and tells every ingress (cache invalidation). */
+  publishChange(change: KeyChange): Promise<void>;
+  /** Completed events recorded by this replica so far. */
+  readonly recorded: number;
+  close(): Promise<void>;
+}
+
+export async function startAccountingService(input: { deps: AccountingServiceDeps; options?: Partial<AccountingServiceOptions> }): Promise<AccountingService> {
+  const { bus, store, sql, logger, authority, memory } = input.deps;
+  const now = input.deps.now ?? Date.now;
+  const opts: AccountingServiceOptions = { durableName: 'accounting', sweepEveryMs: 5_000, serveHolds: false, ...input.options };
+  const subjects = accountingSubjects(input.deps.subjects);
+  const admin = createAdminApi({ deps: { sql, logger, now } });
+  const subs: { unsubscribe(): void }[] = [];
+  let recorded = 0;
+
+  async function reloadScope(ref: ScopeRef, deleted: boolean): Promise<void> {
+    if (!memory) return;
+    const row = deleted ? null : await store.getBudget(ref);
+    if (!row) memory.removeScope(ref);
+    else memory.loadScope(ref, row.limits, now(), { periodStartMs: row.counters.periodStartMs, budgetResetAtMs: row.counters.budgetResetAtMs });
+  }
+
+  async function publishChange(change: KeyChange): Promise<void> {
+    for (const id of change.keyIds) await reloadScope({ kind: 'key', id }, change.deleted === true);
+    for (const id of change.teamIds) await reloadScope({ kind: 'team', id }, false);
+    for (const id of change.userIds) await reloadScope({ kind: 'user', id }, false);
+    bus.publish(subjects.keyChanges, toBytes(change));
+  }
+
+  function serve(subject: string, handler: (m: BusMessage) => Promise<unknown>): void {
+    const sub = bus.subscribe(subject, { queue: 'accounting' });
+    subs.push(sub);
+    void (async () => {
+      for await (const m of sub) {
+        // Each request runs on its own; a slow one never holds up the next.
+        void handler(m).then(
+          (reply) => m.respond(toBytes(reply)),
+          (err: unknown) => {
+            logger.warn({ err, subject }, 'accounting request failed');
+            m.respond(new Uint8Array(0), errorHeaders(err));
+          },
+        );
+      }
+    })();
+  }
+
+  serve(subjects.keyLookup, async (m) => ({ grant: await grantByHash(sql, fromBytes<{ keyHash: string }>(m.data).keyHash) }));
+  serve(subjects.admin, async (m) => {
+    const res = await admin.handle(fromBytes<AdminRequest>(m.data));
+    if (res.change && !isEmptyChange(res.change)) await publishChange(res.change);
+    return { status: res.status, body: res.body };
+  });
+  if (opts.serveHolds) {
+    serve(subjects.holds, async (m) => {
+      const op = fromBytes<HoldOp>(m.data);
+      if (op.op === 'acquire') return { denial: await authority.acquire(op.hold, op.nowMs) };
+      if (op.op === 'settle') return { dropped: await authority.settle(op.id, op.actual, op.nowMs) };
+      return { dropped: await authority.release(op.id, op.nowMs) };
+    });
+  }
+
+  // Spend is committed first; only then is the hold dropped, so no replica sees room the spend has not taken yet.
+  const consumer = await bus.consumeDurable(input.deps.subjects.completed, opts.durableName, async (msg) => {
+    let evt;
+    try {
+      evt = avroCodec.decodeCompleted(msg.data);
+    } catch (err) {
+      logger.error({ err }, 'dropped an undecodable completed event');
+      msg.ack();
+      return;
+    }
+    const result = await store.recordCompleted(evt);
+    if (result.recorded) recorded++;
+    const actual = { costUsd: evt.costUsd, tokens: evt.usage.totalTokens };
+    if (memory) await memory.settle(evt.requestId, actual, now());
+    const holder = evt.metadata[HOLDER_METADATA];
+    if (holder && /^[A-Za-z0-9_-]{1,128}$/.test(holder)) {
+      bus.publish(subjects.settled(holder), toBytes({ requestId: evt.requestId, ...actual } satisfies Settled));
+    }
+    msg.ack();
+  }, { ackWaitMs: 30_000, maxInFlight: 64 });
+
+  let sweeping = false;
+  const timer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    const t = now();
+    Promise.all([authority.expire(t), store.rollDueBudgets(t)])
+      .catch((err: unknown) => logger.warn({ err }, 'accounting sweep failed'))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, opts.sweepEveryMs);
+  timer.unref();
+
+  await bus.flush();
+  return {
+    admin,
+    publishChange,
+    get recorded() {
+      return recorded;
+    },
+    async close() {
+      clearInterval(timer);
+      for (const s of subs) s.unsubscribe();
+      await consumer.stop();
+    },
+  };
+}
