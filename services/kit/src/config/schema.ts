@@ -208,7 +208,7 @@ export const cacheParamsSchema = z.strictObject({
   type: z.enum(CACHE_TYPES).default('local'),
   ttl: nonNegative().default(3600),
   namespace: z.string().optional(),
-  similarity_threshold: z.preprocess(toNumber, z.number().min(0).max(1)).default(0.85),
+  similarity_threshold: z.preprocess(toNumber, z.number().min(0).max(1)).default(0.88),
   qdrant_api_base: z.string().optional(),
   qdrant_api_key: z.string().optional(),
   qdrant_collection_name: z.string().optional(),
