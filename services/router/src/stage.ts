@@ -99,12 +99,6 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
   /** Headers an earlier stage asked the answer to carry (e.g. the cache stage's `x-gateway-cache: miss`). */
   function withStageHeaders(env: RequestEnvelope, h: Record<string, string>): Record<string, string> {
     for (const [k, v] of Object.entries(env.metadata)) if (k.startsWith('x-gateway-cache') && k !== CACHE_STORE_FLAG && k !== 'x-gateway-cache-namespace') h[k] = v;
-    return h;
-  }
-
-  /** Headers an earlier stage asked the answer to carry (e.g. the cache stage's `x-gateway-cache: miss`). */
-  function withStageHeaders(env: RequestEnvelope, h: Record<string, string>): Record<string, string> {
-    for (const [k, v] of Object.entries(env.metadata)) if (k.startsWith('x-gateway-cache') && k !== CACHE_STORE_FLAG && k !== 'x-gateway-cache-namespace') h[k] = v;
     routerHeaders(env, h);
     return h;
   }
