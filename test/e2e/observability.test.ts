@@ -91,6 +91,31 @@ litellm_settings:
       assert.ok(e.sum('ai_gateway_bus_lag_seconds_count') > base.sum('ai_gateway_bus_lag_seconds_count'));
     });
 
+    test('one structured log line per request with ids, model, deployment, status, tokens, cost, latency, cache and fallbacks', async () => {
+      const { response } = await client.chat.completions.create({ model: 'flaky', messages: user('log me please') }).withResponse();
+      const requestId = response.headers.get('x-request-id') ?? '';
+      assert.ok(requestId);
+      let lines: Array<Record<string, unknown>> = [];
+      for (let i = 0; i < 100 && lines.length === 0; i++) {
+        lines = gw.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'request completed' && l['requestId'] === requestId);
+        if (lines.length === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(lines.length, 1);
+      const line = lines[0] as Record<string, unknown>;
+      assert.equal(line['model'], 'flaky');
+      assert.equal(line['modelGroup'], 'ok');
+      assert.equal(line['status'], 200);
+      assert.equal(line['outcome'], 'success');
+      assert.equal(typeof line['deployment'], 'string');
+      assert.ok(Number(line['promptTokens']) > 0 && Number(line['completionTokens']) > 0);
+      assert.ok(Number(line['costUsd']) > 0);
+      assert.equal(typeof line['latencyMs'], 'number');
+      assert.ok('ttftMs' in line && 'cache' in line);
+      assert.equal((line['fallbacks'] as string[]).length, 1);
+      assert.match((line['fallbacks'] as string[])[0] ?? '', /^flaky->ok:/);
+      assert.ok(!JSON.stringify(line).includes('log me please'), 'no prompt text in the log line');
+    });
+
     test('a stream records time to first token and its usage', async () => {
       const base = await scrape(gw.url);
       const stream = await client.chat.completions.create({ model: 'ok', messages: user('stream please'), stream: true, stream_options: { include_usage: true } });

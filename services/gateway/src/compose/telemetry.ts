@@ -4,6 +4,8 @@ import {
   createGatewayMetrics,
   createMetricsRecorder,
   instrumentPipeline,
+  requestLogFields,
+  REQUEST_LOG_MESSAGE,
   type Bus,
   type DeploymentStatus,
   type DurableConsumer,
@@ -103,6 +105,8 @@ export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
       return;
     }
     recorder.record(evt);
+    // The one request log line: here, because this consumer sees every completed event exactly once per gateway.
+    o.logger.info(requestLogFields(evt), REQUEST_LOG_MESSAGE);
     msg.ack();
   });
   const bus: ReadinessCheck = { name: 'bus', check: () => o.bus.flush() };

@@ -20,3 +20,4 @@ export {
 } from './tracing.ts';
 export { instrumentPipeline, traceStage, UPSTREAM_MS_HEADER, type InstrumentedPipelineDeps } from './instrument.ts';
 export { startTracing, tracingRequested, type TracingHandle, type TracingOptions } from './sdk.ts';
+export { requestLogFields, REQUEST_LOG_MESSAGE, type RequestLogFields } from './request-log.ts';
