@@ -74,7 +74,7 @@ export interface Store {
 
   /** Spend log rows, newest first (reports). */
   querySpendLogs(filter: SpendLogFilter): Promise<SpendLogEntry[]>;
-  /** Per day/key/team/requested model/served model/cache-hit sums over [fromMs, toMs). */
+  /** Per day/key/team/user/requested model/served model/cache-hit sums over [fromMs, toMs). */
   spendTotals(range: { fromMs: number; toMs: number }): Promise<SpendTotalsRow[]>;
 
   verifyAuditChain(): Promise<ChainVerdict>;

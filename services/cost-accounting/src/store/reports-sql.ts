@@ -42,12 +42,13 @@ export interface SpendLogEntry {
   finishedAtMs: number;
 }
 
-/** Sums for one (day, key, team, requested model, served model, cache hit) cell of a period. */
+/** Sums for one (day, key, team, user, requested model, served model, cache hit) cell of a period. */
 export interface SpendTotalsRow {
   /** UTC day, YYYY-MM-DD. */
   day: string;
   keyId: string | null;
   teamId: string | null;
+  userId: string | null;
   requestedModel: string;
   /** Provider model that answered, else the model group, else the requested model. */
   servedModel: string;
@@ -97,17 +98,17 @@ export async function selectSpendLogs(sql: SqlRunner, f: SpendLogFilter): Promis
 
 export async function selectSpendTotals(sql: SqlRunner, range: { fromMs: number; toMs: number }): Promise<SpendTotalsRow[]> {
   const rows = await sql.query(
-    `SELECT to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, key_id, team_id, requested_model,
+    `SELECT to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, key_id, team_id, user_id, requested_model,
             coalesce(provider_model, model_group, requested_model) AS served_model,
             cache_status IN ('exact_hit', 'semantic_hit') AS cache_hit,
             count(*)::int AS requests, sum(prompt_tokens)::bigint AS prompt_tokens, sum(completion_tokens)::bigint AS completion_tokens,
             sum(cached_tokens)::bigint AS cached_tokens, sum(cost_usd) AS cost_usd, sum(saved_usd) AS saved_usd
        FROM spend_logs WHERE finished_at >= $1 AND finished_at < $2
-      GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
+      GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
     [new Date(range.fromMs), new Date(range.toMs)],
   );
   return rows.map((r) => ({
-    day: str(r, 'day'), keyId: strOrNull(r, 'key_id'), teamId: strOrNull(r, 'team_id'), requestedModel: str(r, 'requested_model'),
+    day: str(r, 'day'), keyId: strOrNull(r, 'key_id'), teamId: strOrNull(r, 'team_id'), userId: strOrNull(r, 'user_id'), requestedModel: str(r, 'requested_model'),
     servedModel: str(r, 'served_model'), cacheHit: r['cache_hit'] === true, requests: num(r, 'requests'), promptTokens: num(r, 'prompt_tokens'),
     completionTokens: num(r, 'completion_tokens'), cachedTokens: num(r, 'cached_tokens'), costUsd: num(r, 'cost_usd'), savedUsd: num(r, 'saved_usd'),
   }));
