@@ -115,6 +115,17 @@ describe('pii stage', () => {
     assert.equal(JSON.parse(r.forwarded?.body ?? '{}').messages[0].content, 'mail alice@example.org');
   });
 
+  test('an enforced guardrail cannot be switched off by the request, only by the tenant', async () => {
+    const policy = policyOf(`
+guardrails:
+  - guardrail_name: pii
+    litellm_params: { guardrail: presidio, default_on: true, enforced: true }
+`);
+    const env = envelope({ messages: [{ role: 'user', content: 'mail alice@example.org' }] }, { 'x-gateway-guardrails': '-pii' });
+    assert.equal(JSON.parse((await run(env, policy)).forwarded?.body ?? '{}').messages[0].content, 'mail <EMAIL_ADDRESS>');
+    assert.equal(JSON.parse((await run(env, policy, { pii: false })).forwarded?.body ?? '{}').messages[0].content, 'mail alice@example.org');
+  });
+
   test('override header syntax', () => {
     assert.deepEqual(parseOverrides('a, -b, c=off, d=on ,'), { a: true, b: false, c: false, d: true });
   });

@@ -59,7 +59,6 @@ const QUOTED = /"[^"\n]{4,}"|“[^”]{4,}”|'[^'\n]{8,}'|`[^`\n]+`|```[\s\S]*?
 /** In tool results double quotes are JSON structure, not quotation. */
 const QUOTED_TOOL = /“[^”]{4,}”|'[^'\n]{8,}'|`[^`\n]+`|```[\s\S]*?```/g;
 const DISCUSSION = /\b(?:explain|meme|detect|prevent|protect|defend|mitigat|review|classif|example|explain|what is|is this|why does|flag|sanitiz|filter|test case|unit test|regex|pattern|paper|research|attack(?:s|ers)?|injection|blog|training)/;
-const BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])/g;
 
 function quotedSpans(text: string, re: RegExp): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
@@ -68,12 +67,22 @@ function quotedSpans(text: string, re: RegExp): Array<[number, number]> {
   return spans;
 }
 
+const isB64 = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47;
+
+/** Base64 runs (24+ chars, optional padding) decoded to printable text: a linear scan, not a regex per position. */
 function decodedPayloads(text: string): string[] {
   const out: string[] = [];
-  BASE64.lastIndex = 0;
-  for (let m = BASE64.exec(text); m !== null && out.length < 8; m = BASE64.exec(text)) {
-    const decoded = Buffer.from(m[0], 'base64').toString('utf8');
-    if (/^[\x20-\x7e\n\r\t]{12,}$/.test(decoded)) out.push(decoded.toLowerCase());
+  let start = -1;
+  for (let i = 0; i <= text.length && out.length < 8; i++) {
+    if (i < text.length && isB64(text.charCodeAt(i))) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0 && i - start >= 24) {
+      const decoded = Buffer.from(text.slice(start, i), 'base64').toString('utf8');
+      if (/^[\x20-\x7e\n\r\t]{12,}$/.test(decoded)) out.push(decoded.toLowerCase());
+    }
+    start = -1;
   }
   return out;
 }

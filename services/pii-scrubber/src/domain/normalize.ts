@@ -10,6 +10,7 @@ const HOMOGLYPHS: Readonly<Record<string, string>> = {
   А: 'a', В: 'b', Е: 'e', К: 'k', М: 'm', Н: 'h', О: 'o', Р: 'p', С: 'c', Т: 't', Х: 'x', І: 'i',
 };
 const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g');
+const NON_LATIN = /[\u0370-\u052F]/;
 const MIXED_WORD = /(?=[\p{L}]*\p{Script=Latin})(?=[\p{L}]*[\p{Script=Cyrillic}\p{Script=Greek}])[\p{L}]{2,}/u;
 
 export interface Normalized {
@@ -21,14 +22,16 @@ export interface Normalized {
 }
 
 export function normalizeForMatching(raw: string): Normalized {
-  let text = raw.normalize('NFKC');
+  // eslint-disable-next-line no-control-regex
+  let text = /[^\x00-\x7f]/.test(raw) ? raw.normalize('NFKC') : raw;
   let zeroWidth = 0;
   text = text.replace(ZERO_WIDTH, () => {
     zeroWidth++;
     return '';
   });
-  const mixedScript = MIXED_WORD.test(text);
+  // The script-property regex is costly: run it only when Greek or Cyrillic letters are present at all.
+  const mixedScript = NON_LATIN.test(text) && MIXED_WORD.test(text);
   if (mixedScript) text = text.replace(HOMOGLYPH_RE, (c) => HOMOGLYPHS[c] ?? c);
-  text = text.toLowerCase().replace(/[ \t]+/g, ' ');
+  text = text.toLowerCase().replace(/[ \t]{2,}|\t/g, ' ');
   return { text, zeroWidth, mixedScript };
 }

@@ -8,6 +8,8 @@ import { DenyMatcher, type DenyPattern } from './stream-text.ts';
 interface GuardrailBase {
   name: string;
   defaultOn: boolean;
+  /** `enforced: true`: a request cannot switch it off (key/team settings still can). */
+  enforced: boolean;
 }
 export interface PiiGuardrail extends GuardrailBase {
   kind: 'pii';
@@ -83,7 +85,7 @@ function piiFrom(g: GuardrailConfig, secretsOnly: boolean): PiiGuardrail {
     thresholds[k === 'ALL' || k === 'default' ? 'default' : entityOf(name, k)] = n;
   }
   const hashKey = typeof p['hash_key'] === 'string' ? p['hash_key'] : `ai-gateway:${name}`;
-  return { kind: 'pii', name, defaultOn: g.litellm_params.default_on, entities, actions, defaultAction, thresholds, hashKey };
+  return { kind: 'pii', name, defaultOn: g.litellm_params.default_on, enforced: p['enforced'] === true, entities, actions, defaultAction, thresholds, hashKey };
 }
 
 function injectionFrom(g: GuardrailConfig): InjectionGuardrail {
@@ -92,7 +94,7 @@ function injectionFrom(g: GuardrailConfig): InjectionGuardrail {
   if (action !== 'block' && action !== 'flag') throw new GuardrailConfigError(g.guardrail_name, `action must be block or flag, got "${action}"`);
   const threshold = Number(p['threshold'] ?? 0.5);
   if (!(threshold > 0 && threshold <= 1)) throw new GuardrailConfigError(g.guardrail_name, 'threshold must be in (0, 1]');
-  return { kind: 'prompt_injection', name: g.guardrail_name, defaultOn: g.litellm_params.default_on, action, threshold };
+  return { kind: 'prompt_injection', name: g.guardrail_name, defaultOn: g.litellm_params.default_on, enforced: p['enforced'] === true, action, threshold };
 }
 
 function outputFrom(g: GuardrailConfig): OutputGuardrail {
@@ -115,7 +117,7 @@ function outputFrom(g: GuardrailConfig): OutputGuardrail {
     patterns.push(...(RESTRICTED_CATEGORIES[c] ?? []));
   }
   if (patterns.length === 0) throw new GuardrailConfigError(name, 'an output_filter needs deny_terms, deny_patterns or categories');
-  return { kind: 'output_filter', name, defaultOn: g.litellm_params.default_on, matcher: new DenyMatcher(patterns) };
+  return { kind: 'output_filter', name, defaultOn: g.litellm_params.default_on, enforced: p['enforced'] === true, matcher: new DenyMatcher(patterns) };
 }
 
 /** Builds the policy once at boot; throws on a bad option. Vendors we do not implement are skipped (config warns). */
@@ -160,11 +162,14 @@ export function parseOverrides(header: string | undefined): GuardrailOverrides {
   return out;
 }
 
-/** The guardrails in force for one request: default_on, then tenant switches, then the request's own. */
-export function activeGuardrails(policy: GuardrailPolicy, ...overrides: GuardrailOverrides[]): Guardrail[] {
+/**
+ * The guardrails in force for one request: default_on, then the tenant's switches, then the request's own
+ * (which may switch an `enforced` guardrail on but never off).
+ */
+export function activeGuardrails(policy: GuardrailPolicy, tenant: GuardrailOverrides, ...request: GuardrailOverrides[]): Guardrail[] {
   return policy.guardrails.filter((g) => {
-    let on = g.defaultOn;
-    for (const o of overrides) if (Object.hasOwn(o, g.name)) on = o[g.name] === true;
+    let on = Object.hasOwn(tenant, g.name) ? tenant[g.name] === true : g.defaultOn;
+    for (const o of request) if (Object.hasOwn(o, g.name) && (o[g.name] === true || !(on && g.enforced))) on = o[g.name] === true;
     return on;
   });
 }
