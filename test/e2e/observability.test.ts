@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
-import { connectBus, startStageService } from '@ai-gateway/gateway';
+import { connectBus, startIngressService, startStageService } from '@ai-gateway/gateway';
 import { loadConfig, startTracing, subjectsFor } from '@ai-gateway/kit';
 import { startFakeOpenAI, type FakeServer } from '../support/fake-openai.ts';
 import { MASTER_KEY, MODES, NATS_URL, memoryLogger, startTestGateway, type TestGateway } from '../support/gateway.ts';
@@ -234,6 +234,7 @@ litellm_settings:
       const body = (await ready.json()) as { status: string; checks: Record<string, string> };
       assert.equal(body.status, 'healthy');
       assert.equal(body.checks['bus'], 'connected');
+      if (mode === 'distributed') assert.equal(body.checks['stages'], 'connected', 'every remote stage of the slip has a consumer');
       const metrics = await fetch(`${gw.url}/metrics`);
       assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
     });
@@ -344,6 +345,25 @@ test('a router process serves its own /metrics (cooldown gauge) and health paths
     assert.equal(health.healthy_count, 1);
   } finally {
     await svc.close();
+    await bus.close();
+  }
+});
+
+test('an ingress whose router stage has no consumer is not ready (distributed readiness)', async () => {
+  const { config } = loadConfig({ text: 'model_list:\n  - model_name: m\n    litellm_params: { model: openai/gpt-4o, api_base: http://127.0.0.1:9/v1, api_key: sk-x }\n', env: { NATS_URL, LITELLM_MASTER_KEY: MASTER_KEY } });
+  const subjects = subjectsFor(`t${randomBytes(4).toString('hex')}`);
+  const bus = await connectBus(config, 'readiness-test', subjects);
+  const ingress = await startIngressService({ config, logger: memoryLogger([]), bus, port: 0, host: '127.0.0.1', subjects });
+  try {
+    const res = await fetch(`${ingress.url}/health/readiness`);
+    assert.equal(res.status, 503);
+    const body = (await res.json()) as { status: string; checks: Record<string, string> };
+    assert.equal(body.status, 'unhealthy');
+    assert.equal(body.checks['bus'], 'connected');
+    assert.match(body.checks['stages'] ?? '', /no consumer for stage router/);
+    assert.equal((await fetch(`${ingress.url}/health/liveliness`)).status, 200, 'still alive: only readiness depends on the stages');
+  } finally {
+    await ingress.close();
     await bus.close();
   }
 });

@@ -5,7 +5,7 @@ import { buildIngressServer, closeServer, listen, newIngressId } from './compose
 import { aliasesFrom } from './compose/router.ts';
 import { buildStages, slipFor, type StageName } from './compose/stages.ts';
 import { cacheRouters } from './compose/cache.ts';
-import { deploymentsFromPolicy, opsPortFromEnv, startOpsServer, startTelemetry, watchCooldowns } from './compose/telemetry.ts';
+import { answerStagePings, deploymentsFromPolicy, opsPortFromEnv, stageConsumersCheck, startOpsServer, startTelemetry, watchCooldowns } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 
 const encoder = new TextEncoder();
@@ -67,6 +67,7 @@ export async function startStageService(o: {
   })();
   const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(traceStage) }, { distributed: true, subjects });
   pipeline.serveStages();
+  const pings = answerStagePings(o.bus, subjects, built.stages.map((s) => s.name));
   await o.bus.flush();
   const opsPort = o.opsPort === undefined ? opsPortFromEnv() : o.opsPort;
   const ops = opsPort === null ? null : await startOpsServer({ port: opsPort, bus: o.bus, ...(router ? { deployments: deploymentsFromPolicy(o.config, router.policy) } : {}) });
@@ -74,6 +75,7 @@ export async function startStageService(o: {
     ...(ops ? { url: ops.url } : {}),
     async close() {
       await ops?.close();
+      for (const p of pings) p.unsubscribe();
       cooldowns.unsubscribe();
       await pipeline.close();
       await built.close();
@@ -88,7 +90,8 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
   const subjects = o.subjects ?? subjectsFromEnv();
   const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: local.stages.map(traceStage) }, { distributed: true, subjects });
   const cooldowns = watchCooldowns({ config: o.config, bus: o.bus, subjects, logger: o.logger });
-  const telemetry = await startTelemetry({ bus: o.bus, subjects, logger: o.logger, deployments: cooldowns.deployments });
+  const remote = slipFor(o.config).filter((s) => !local.stages.some((l) => l.name === s));
+  const telemetry = await startTelemetry({ bus: o.bus, subjects, logger: o.logger, deployments: cooldowns.deployments, readiness: [stageConsumersCheck(o.bus, subjects, remote)] });
   const ingressId = newIngressId();
   pipeline.listenReplies(ingressId);
   await o.bus.flush();

@@ -14,6 +14,7 @@ import {
   type MetricsRecorder,
   type Pipeline,
   type Subjects,
+  type Subscription,
 } from '@ai-gateway/kit';
 import { createServer } from 'node:http';
 import { createOpsApp, createOpsRouter, type ReadinessCheck } from '@ai-gateway/ingress';
@@ -154,5 +155,41 @@ export async function startOpsServer(o: { port: number; host?: string; bus: Bus;
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** Control subject a stage host answers so ingresses can tell that the stage has a consumer. */
+export function stagePingSubject(subjects: Subjects, stage: string): string {
+  return `${subjects.prefix}.ctl.ping.${stage}`;
+}
+
+/** Stage host side: answer pings for each hosted stage (queue group: one replica answers). */
+export function answerStagePings(bus: Bus, subjects: Subjects, stages: readonly string[]): Subscription[] {
+  return stages.map((stage) => {
+    const sub = bus.subscribe(stagePingSubject(subjects, stage), { queue: stage });
+    void (async () => {
+      for await (const msg of sub) msg.respond(new Uint8Array(0));
+    })();
+    return sub;
+  });
+}
+
+/** Ingress side (distributed): ready only while every remote stage of the slip has at least one consumer. */
+export function stageConsumersCheck(bus: Bus, subjects: Subjects, stages: readonly string[], timeoutMs = 1000): ReadinessCheck {
+  return {
+    name: 'stages',
+    async check() {
+      const missing: string[] = [];
+      await Promise.all(
+        stages.map(async (stage) => {
+          try {
+            await bus.request(stagePingSubject(subjects, stage), new Uint8Array(0), { timeoutMs });
+          } catch {
+            missing.push(stage);
+          }
+        }),
+      );
+      if (missing.length > 0) throw new Error(`no consumer for stage ${missing.sort().join(', ')}`);
+    },
   };
 }
