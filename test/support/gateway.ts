@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { connect } from 'nats';
 import { avroCodec, createLogger, loadConfig, subjectsFor, type Bus, type CompletedEvent, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
-import { connectBus, startEmbedded, startIngressService, startRouterService, type ServiceHandle } from '@ai-gateway/gateway';
+import { connectBus, startAccountingNode, startEmbedded, startIngressService, startRouterService, type ServiceHandle } from '@ai-gateway/gateway';
 
 export type Mode = 'embedded' | 'distributed';
 export const MODES: readonly Mode[] = ['embedded', 'distributed'];
@@ -63,7 +63,8 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
       m.ack();
     });
   if (o.mode === 'embedded') {
-    const gw = await startEmbedded({ config, logger, port: 0, host: '127.0.0.1' });
+    // Accounting in memory unless database_url is set: parallel test processes must not share `.data/`.
+    const gw = await startEmbedded({ config, logger, port: 0, host: '127.0.0.1', accounting: { dataDir: null } });
     const collector = await collect(gw.bus, subjectsFor(''));
     const close = async () => {
       await collector.stop();
@@ -79,6 +80,12 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
     const bus = await connectBus(config, `test-router-${i}`, subjects);
     buses.push(bus);
     handles.push(await startRouterService({ config, logger, bus, subjects }));
+  }
+  if (config.general_settings.database_url) {
+    // Keys, budgets and spend: one accounting replica on the same bus namespace.
+    const bus = await connectBus(config, 'test-accounting', subjects);
+    buses.push(bus);
+    handles.push(await startAccountingNode({ config, logger, bus, subjects }));
   }
   const ingressBus = await connectBus(config, 'test-ingress', subjects);
   buses.push(ingressBus);

@@ -19,6 +19,8 @@ if (cluster.isPrimary) {
     for (let i = 0; i < n; i++) roles.push(stage);
   }
   for (let i = 0; i < cli.replicas; i++) roles.push('ingress');
+  // Cost accounting needs Postgres in this mode; without database_url keys and budgets are off (master key only).
+  if (config.general_settings.database_url) roles.push('accounting');
   let ready = 0;
   let actualPort: number | null = null;
   let stopping = false;

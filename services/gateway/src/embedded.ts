@@ -7,6 +7,7 @@ import { buildStages, slipFor } from './compose/stages.ts';
 import { cacheRouters } from './compose/cache.ts';
 import { deploymentsFromPolicy, startTelemetry } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
+import { buildIngressAccounting, startAccounting, type AccountingLocation } from './compose/accounting.ts';
 
 export interface RunningGateway {
   url: string;
@@ -25,6 +26,8 @@ export interface EmbeddedOptions {
   /** Test seam: provider adapters (e.g. pointing at fakes). */
   providers?: ProviderRegistry;
   bus?: Bus;
+  /** Where embedded accounting keeps its data (default `.data/pg`; database_url wins). */
+  accounting?: AccountingLocation;
 }
 
 export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway> {
@@ -35,12 +38,17 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
   if (!router) throw new Error('the router stage is missing from the slip');
   const pipeline = createPipeline({ bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(traceStage) }, { distributed: false });
   const telemetry = await startTelemetry({ bus, subjects: pipeline.subjects, logger: o.logger, deployments: deploymentsFromPolicy(o.config, router.policy) });
+  const ingressId = newIngressId();
+  const accounting = await startAccounting({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects, embedded: true, ...(o.accounting ? { location: o.accounting } : {}) });
+  const keys = buildIngressAccounting({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects, ingressId, authority: accounting.authority });
   const server = buildIngressServer({
     config: o.config,
     pipeline: telemetry.instrument(pipeline),
-    routers: [telemetry.opsRouter, ...cacheRouters({ config: o.config, bus, subjects: pipeline.subjects })],
+    routers: [telemetry.opsRouter, ...keys.routers, ...cacheRouters({ config: o.config, bus, subjects: pipeline.subjects })],
+    auth: keys.auth,
+    admission: keys.admission,
     logger: o.logger,
-    ingressId: newIngressId(),
+    ingressId,
     slip,
     resolves: (m) => router.groups.has(m),
   });
@@ -53,9 +61,11 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
     bus,
     async close() {
       await closeServer(server);
+      await keys.close();
       await telemetry.close();
       await pipeline.close();
       await built.close();
+      await accounting.close();
       if (!o.bus) await bus.close();
     },
   };

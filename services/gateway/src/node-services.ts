@@ -7,6 +7,7 @@ import { buildStages, slipFor, type StageName } from './compose/stages.ts';
 import { cacheRouters } from './compose/cache.ts';
 import { answerStagePings, deploymentsFromPolicy, opsPortFromEnv, stageConsumersCheck, startOpsServer, startTelemetry, watchCooldowns } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
+import { buildIngressAccounting, startAccounting, type AccountingLocation } from './compose/accounting.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -94,11 +95,15 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
   const telemetry = await startTelemetry({ bus: o.bus, subjects, logger: o.logger, deployments: cooldowns.deployments, readiness: [stageConsumersCheck(o.bus, subjects, remote)] });
   const ingressId = newIngressId();
   pipeline.listenReplies(ingressId);
+  // Keys are cached here and invalidated by key-change events; reservations come from this ingress's slices.
+  // Without a database there is no accounting service to ask: master-key auth only.
+  const keys = o.config.general_settings.database_url ? buildIngressAccounting({ config: o.config, logger: o.logger, bus: o.bus, subjects, ingressId }) : null;
   await o.bus.flush();
   const server = buildIngressServer({
     config: o.config,
     pipeline: telemetry.instrument(pipeline),
-    routers: [telemetry.opsRouter, ...cacheRouters({ config: o.config, bus: o.bus, subjects })],
+    ...(keys ? { auth: keys.auth, admission: keys.admission } : {}),
+    routers: [telemetry.opsRouter, ...(keys?.routers ?? []), ...cacheRouters({ config: o.config, bus: o.bus, subjects })],
     logger: o.logger,
     ingressId,
     slip: slipFor(o.config),
@@ -110,6 +115,7 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
     port,
     async close() {
       await closeServer(server);
+      await keys?.close();
       await telemetry.close();
       cooldowns.stop();
       await pipeline.close();
@@ -121,4 +127,11 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
 export function startRouterService(o: { config: GatewayConfig; logger: Logger; bus: Bus; providers?: ProviderRegistry; subjects?: Subjects }): Promise<ServiceHandle> {
   // The cache stage shares the router's process: a hit answers without another hop, a miss goes on in-process.
   return startStageService({ ...o, stages: slipFor(o.config).filter((s) => s === 'cache' || s === 'router') });
+}
+
+/** Distributed mode: one cost-accounting replica (Postgres store, completed-event consumer, holds/keys/admin on the bus). */
+export async function startAccountingNode(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects; location?: AccountingLocation }): Promise<ServiceHandle> {
+  if (!o.config.general_settings.database_url) throw new Error('cost accounting in distributed mode needs general_settings.database_url (or DATABASE_URL)');
+  const running = await startAccounting({ config: o.config, logger: o.logger, bus: o.bus, subjects: o.subjects ?? subjectsFromEnv(), embedded: false, ...(o.location ? { location: o.location } : {}) });
+  return { close: () => running.close() };
 }

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig, Logger, Pipeline, openai } from '@ai-gateway/kit';
-import { createApp, masterKeyAuthenticator, type AppExtensions, type Authenticator, type ModelCatalog } from '@ai-gateway/ingress';
+import { createApp, masterKeyAuthenticator, type Admission, type AppExtensions, type Authenticator, type ModelCatalog } from '@ai-gateway/ingress';
 import { aliasesFrom, virtualModelsFrom } from './router.ts';
 
 export function newIngressId(): string {
@@ -38,6 +38,8 @@ export interface IngressServerOptions {
   slip: string[];
   resolves: (model: string) => boolean;
   auth?: Authenticator;
+  /** Model access, limits and budgets (cost accounting); absent = admit everything. */
+  admission?: Admission;
   /** Extra routers (ops: /metrics and health; admin API). */
   routers?: AppExtensions['routers'];
 }
@@ -47,6 +49,7 @@ export function buildIngressServer(o: IngressServerOptions): Server {
   const app = createApp({
     pipeline: o.pipeline,
     auth: o.auth ?? masterKeyAuthenticator(gs.master_key ?? null),
+    ...(o.admission ? { admission: o.admission } : {}),
     catalog: buildCatalog(o.config, o.resolves),
     logger: o.logger.child({ service: 'ingress' }),
     options: {

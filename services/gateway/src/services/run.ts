@@ -1,10 +1,10 @@
 // Runs one service of the distributed gateway in this process (containers, k8s pods, cluster workers).
 import { startTracing } from '@ai-gateway/kit';
 import { loadConfigOrExit, parseCli, rootLogger } from '../cli.ts';
-import { connectBus, startIngressService, startStageService, type ServiceHandle } from '../node-services.ts';
+import { connectBus, startAccountingNode, startIngressService, startStageService, type ServiceHandle } from '../node-services.ts';
 import type { StageName } from '../compose/stages.ts';
 
-export type ServiceRole = 'ingress' | StageName;
+export type ServiceRole = 'ingress' | 'accounting' | StageName;
 
 export async function runService(role: ServiceRole, opts: { onReady?: () => void } = {}): Promise<void> {
   const cli = parseCli();
@@ -22,7 +22,9 @@ export async function runService(role: ServiceRole, opts: { onReady?: () => void
           port: cli.port ?? config.general_settings.port,
           host: cli.host ?? config.general_settings.host,
         })
-      : await startStageService({ config, logger, bus, stages: [role] });
+      : role === 'accounting'
+        ? await startAccountingNode({ config, logger, bus })
+        : await startStageService({ config, logger, bus, stages: [role] });
   logger.info({ role, url: handle.url }, 'service ready');
   opts.onReady?.();
   let stopping = false;
