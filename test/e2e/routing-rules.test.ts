@@ -5,7 +5,9 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startFakeOpenAI, type FakeServer } from '../support/fake-openai.ts';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.ts';
-import { MASTER_KEY, MODES, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { buildRouter } from '@ai-gateway/gateway';
+import { loadConfig } from '@ai-gateway/kit';
+import { MASTER_KEY, MODES, memoryLogger, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { scrapeUntil } from '../support/prom-text.ts';
 
 const config = (openai: string, anthropic: string) => `
@@ -207,3 +209,52 @@ for (const mode of MODES) {
     });
   });
 }
+
+describe('routing rules e2e - start-up', () => {
+  const base = (url: string, extra: string) => `
+model_list:
+  - model_name: gpt-4o-mini
+    litellm_params: { model: openai/gpt-4o-mini, api_base: ${url}/v1, api_key: sk-fake }
+  - model_name: gpt-4o
+    litellm_params: { model: openai/gpt-4o, api_base: ${url}/v1, api_key: sk-fake }
+router_settings:
+${extra}`;
+  const semantic = (dir: string, required: boolean) => `  auto_router:
+    default_model: gpt-4o-mini
+    semantic:
+      embedding_model_dir: ${dir}
+      require_embedder: ${required}
+      routes:
+        - { name: code_generation, route_to: gpt-4o, utterances: ["write a python function", "fix this javascript bug", "implement a class in typescript"] }
+`;
+  let fake: FakeServer;
+  before(async () => {
+    fake = await startFakeOpenAI();
+  });
+  after(async () => {
+    await fake?.close();
+  });
+
+  // Start-up failures are checked on the router build itself: a half-started gateway is the CLI's to exit.
+  const build = (yaml: string) => buildRouter({ config: loadConfig({ text: yaml, env: {} }).config, logger: memoryLogger([]) });
+
+  test('a route to a model group that does not exist fails start-up with its config path', () => {
+    assert.throws(() => build(base(fake.url, '  routing_rules:\n    - { match: { task: x }, route_to: gpt-5-typo }\n')), /routing_rules\[0\]\.route_to: "gpt-5-typo" is not a model group/);
+  });
+
+  test('missing embedding model: a warning at start-up, then routes are matched lexically', async () => {
+    const gw = await startTestGateway({ mode: 'embedded', yaml: base(fake.url, semantic('/nonexistent/model', false)) });
+    try {
+      assert.ok(gw.logs.some((l) => l.includes('routes are matched lexically')));
+      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
+      const { response } = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'write a python function to add numbers' }] }).withResponse();
+      assert.equal(response.headers.get('x-gateway-route'), 'lexical:code_generation');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test('require_embedder: a missing embedding model fails start-up clearly', async () => {
+    await assert.rejects(build(base(fake.url, semantic('/nonexistent/model', true))).ready, /semantic routing needs the local embedding model/);
+  });
+});

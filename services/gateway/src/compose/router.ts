@@ -1,5 +1,5 @@
 // Builds the router stage of one process from the validated config.
-import type { Embedder, GatewayConfig, Logger, Tenant } from '@ai-gateway/kit';
+import type { ContextWindowPolicy, Embedder, GatewayConfig, Logger, Tenant } from '@ai-gateway/kit';
 import { loadLocalEmbedder, modelDirOf } from '@ai-gateway/semantic-cache';
 import {
   createContextWindow,
@@ -98,9 +98,11 @@ export interface BuildRouterOptions {
   embedder?: Embedder | Promise<Embedder | null> | null;
   /** Seam for virtual keys: whether a tenant lets rules rewrite explicitly named models. */
   tenantRouting?: (tenant: Tenant) => TenantRoutingPolicy | null;
+  /** Seam for virtual keys: a key's own context-window policy (wins over the model group's). */
+  tenantContextPolicy?: (tenant: Tenant) => ContextWindowPolicy | null;
 }
 
-export function buildRouter({ config, logger, providers, onCooldown, replyFilter, embedder, tenantRouting }: BuildRouterOptions): BuiltRouter {
+export function buildRouter({ config, logger, providers, onCooldown, replyFilter, embedder, tenantRouting, tenantContextPolicy }: BuildRouterOptions): BuiltRouter {
   const rs = config.router_settings;
   const groups = createModelGroups(config.deployments, aliasesFrom(config));
   checkRouteTargets(config, groups);
@@ -130,7 +132,7 @@ export function buildRouter({ config, logger, providers, onCooldown, replyFilter
       })
     : null;
   const contextWindow = createContextWindow({
-    deps: { groups, policy },
+    deps: { groups, policy, ...(tenantContextPolicy ? { tenantPolicy: tenantContextPolicy } : {}) },
     options: { defaultPolicy: rs.context_window_policy, groupPolicies: rs.context_window_policies },
   });
   const stage = createRouterStage({
