@@ -12,9 +12,6 @@ export interface AnalyzerOptions {
 const DEFAULT_THRESHOLD = 0.5;
 
 const CAP = String.raw`\p{Lu}(?:\p{Ll}*['’]\p{Lu})?[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?`;
-const TITLE_NAME = new RegExp(String.raw`\b(?:${NAME_TITLES.join('|')})\.?\s+((?:\p{Lu}\.\s*)?${CAP}(?:\s+${CAP}){0,2})`, 'giu');
-const CUE_NAME = new RegExp(String.raw`(?:${NAME_CUES.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\s+(${CAP}(?:\s+(?:\p{Lu}\.\s+)?${CAP}){0,2})`, 'giu');
-const CAP_PAIR = new RegExp(String.raw`(?<![\p{L}\p{N}_])(\p{Lu}\p{Ll}+)\s+((?:\p{Lu}\.\s+)?${CAP})(?![\p{L}\p{N}_])`, 'gu');
 const STREET = new RegExp(
   String.raw`\b\d{1,5}[A-Za-z]?\s+(?:\p{Lu}[\p{L}'.-]*\s+){1,3}(?:${STREET_TYPES})\b\.?(?:,?\s+(?:Apt|Apartment|Suite|Unit|#)\.?\s*[\w-]+)?(?:,\s*\p{Lu}[\p{L}]+(?:\s\p{Lu}[\p{L}]+)?)?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?`,
   'gu',
@@ -64,31 +61,41 @@ function runPatterns(text: string, lower: string, out: Finding[], wanted: Readon
   }
 }
 
-function pushGroup(out: Finding[], entity: EntityType, m: RegExpExecArray, score: number): void {
-  const value = m[1];
-  if (value === undefined) return;
-  const start = m.index + m[0].length - value.length;
-  out.push({ entity, start, end: start + value.length, score });
+// Titles and cues are found in the lower-cased text with plain regexes; the (costly) Unicode name pattern then
+// runs only where one was found. Given names are looked up per capitalised word.
+const TITLE_AT = new RegExp(String.raw`\b(?:${NAME_TITLES.join('|')})\.?\s+`, 'g');
+const CUE_AT = new RegExp(String.raw`(?:${NAME_CUES.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\s+`, 'g');
+const NAME_AT = new RegExp(String.raw`(?:\p{Lu}\.\s*)?${CAP}(?:\s+(?:\p{Lu}\.\s+)?${CAP}){0,2}`, 'uy');
+const CAP_WORD = /\p{Lu}\p{Ll}+/gu;
+const SURNAME_AT = new RegExp(String.raw`\s+((?:\p{Lu}\.\s+)?${CAP})(?![\p{L}\p{N}_])`, 'uy');
+const WORDISH = /[\p{L}\p{N}_]/u;
+
+function namesAfter(cue: RegExp, text: string, lower: string, out: Finding[], skipTitles: boolean): void {
+  cue.lastIndex = 0;
+  for (let m = cue.exec(lower); m !== null; m = cue.exec(lower)) {
+    const at = m.index + m[0].length;
+    NAME_AT.lastIndex = at;
+    const name = NAME_AT.exec(text);
+    if (!name) continue;
+    const first = name[0].split(/\s+/)[0]?.replace(/\.$/, '').toLowerCase() ?? '';
+    if (NOT_SURNAMES.has(first) || (skipTitles && NAME_TITLES.includes(first))) continue;
+    out.push({ entity: 'PERSON', start: at, end: at + name[0].length, score: 0.85 });
+  }
 }
 
-function runPersons(text: string, out: Finding[]): void {
-  TITLE_NAME.lastIndex = 0;
-  for (let m = TITLE_NAME.exec(text); m !== null; m = TITLE_NAME.exec(text)) pushGroup(out, 'PERSON', m, 0.85);
-  CUE_NAME.lastIndex = 0;
-  for (let m = CUE_NAME.exec(text); m !== null; m = CUE_NAME.exec(text)) {
-    const first = (m[1] ?? '').split(/\s+/)[0]?.toLowerCase() ?? '';
-    if (!NOT_SURNAMES.has(first) && !NAME_TITLES.includes(first)) pushGroup(out, 'PERSON', m, 0.85);
+function runPersons(text: string, lower: string, out: Finding[]): void {
+  if (lower.length === text.length) {
+    namesAfter(TITLE_AT, text, lower, out, false);
+    namesAfter(CUE_AT, text, lower, out, true);
   }
-  CAP_PAIR.lastIndex = 0;
-  for (let m = CAP_PAIR.exec(text); m !== null; m = CAP_PAIR.exec(text)) {
-    const given = (m[1] ?? '').toLowerCase();
-    const surname = (m[2] ?? '').replace(/^\p{Lu}\.\s+/u, '').toLowerCase();
-    if (GIVEN_NAMES.has(given) && !NOT_SURNAMES.has(surname) && surname.length > 1) {
-      out.push({ entity: 'PERSON', start: m.index, end: m.index + m[0].length, score: 0.7 });
-    } else {
-      // The second word may start the next name ("Hello Anna Schmidt"): retry from it.
-      CAP_PAIR.lastIndex = m.index + (m[1]?.length ?? 1);
-    }
+  CAP_WORD.lastIndex = 0;
+  for (let m = CAP_WORD.exec(text); m !== null; m = CAP_WORD.exec(text)) {
+    if (!GIVEN_NAMES.has(m[0].toLowerCase()) || (m.index > 0 && WORDISH.test(text[m.index - 1] ?? ''))) continue;
+    SURNAME_AT.lastIndex = m.index + m[0].length;
+    const sur = SURNAME_AT.exec(text);
+    const surname = (sur?.[1] ?? '').replace(/^\p{Lu}\.\s+/u, '').toLowerCase();
+    if (!sur || surname.length < 2 || NOT_SURNAMES.has(surname)) continue;
+    out.push({ entity: 'PERSON', start: m.index, end: SURNAME_AT.lastIndex, score: 0.7 });
   }
 }
 
@@ -101,6 +108,8 @@ function runAddressesAndDates(text: string, lower: string, out: Finding[]): void
       out.push({ entity: 'STREET_ADDRESS', start: m.index, end, score });
     }
   }
+  // A date is a date of birth only next to a birth word: no such word, no scan.
+  if (!DOB_CONTEXT.some((w) => lower.includes(w))) return;
   DATE.lastIndex = 0;
   for (let m = DATE.exec(text); m !== null; m = DATE.exec(text)) {
     const end = m.index + m[0].length;
@@ -123,7 +132,7 @@ export function analyze(text: string, opts: AnalyzerOptions = {}): Finding[] {
   const raw: Finding[] = [];
   const wanted = opts.entities;
   runPatterns(text, lower, raw, wanted);
-  if (!wanted || wanted.has('PERSON')) runPersons(text, raw);
+  if (!wanted || wanted.has('PERSON')) runPersons(text, lower, raw);
   if (!wanted || wanted.has('STREET_ADDRESS') || wanted.has('DATE_OF_BIRTH')) runAddressesAndDates(text, lower, raw);
   const t = opts.thresholds ?? {};
   const kept = raw.filter((f) => (!opts.entities || opts.entities.has(f.entity)) && f.score >= (t[f.entity] ?? t.default ?? DEFAULT_THRESHOLD));
