@@ -100,6 +100,9 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
   function withStageHeaders(env: RequestEnvelope, h: Record<string, string>): Record<string, string> {
     for (const [k, v] of Object.entries(env.metadata)) if (k.startsWith('x-gateway-cache') && k !== CACHE_STORE_FLAG && k !== 'x-gateway-cache-namespace') h[k] = v;
     routerHeaders(env, h);
+    // A pre-call guardrail that flagged (not blocked) the request names itself here.
+    const flagged = env.metadata['x-gateway-guardrail'];
+    if (flagged) h['x-gateway-guardrail'] = flagged;
     return h;
   }
 
