@@ -164,7 +164,7 @@ for (const mode of MODES) {
     test('guardrails - no raw PII in any log line or provider request of the run', () => {
       const everything = [...gw.logs, ...fake.requests.map((r) => bodyText(r.body))].join('\n');
       for (const [what, v] of Object.entries(RAW)) assert.ok(!everything.includes(v), `${what} leaked`);
-      assert.ok(gw.logs.length >= 0);
+      assert.ok(gw.logs.length > 0, 'the run wrote log lines (one per request at least)');
     });
   });
 }
