@@ -84,7 +84,8 @@ describe('spend reports', () => {
   });
 
   test('reports - bad dates and unknown group_by are 400s in OpenAI shape', async () => {
-    for (const q of [{ start_date: '2026-13-01', end_date: '2026-11-21' }, { start_date: '2026-11-21', end_date: '2026-11-20' }, { start_date: '2026-11-20' }]) {
+    const bad: Record<string, string>[] = [{ start_date: '2026-13-01', end_date: '2026-11-21' }, { start_date: '2026-11-21', end_date: '2026-11-20' }, { start_date: '2026-11-20' }];
+    for (const q of bad) {
       const res = await get('/global/spend/report', q);
       assert.equal(res.status, 400, JSON.stringify(q));
       assert.equal((res.body as { error: { type: string } }).error.type, 'invalid_request_error');

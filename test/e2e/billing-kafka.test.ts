@@ -1,0 +1,205 @@
+// Billing and audit reach Kafka at least once: the outbox relay runs as a child process, is killed with SIGKILL in
+// the middle of a burst and restarted; a Kafka consumer must then see every record of both topics, duplicates only
+// under the same idempotency key, each tenant on one partition and in order. Needs DATABASE_URL and KAFKA_BROKERS.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import pg from 'pg';
+import { avroCodec, schemaFingerprint, type CompletedEvent } from '@ai-gateway/kit';
+import { AUDIT_TOPIC, BILLING_TOPIC, createPostgresExecutor, createSqlStore, type Store } from '@ai-gateway/cost-accounting';
+
+const DATABASE_URL = process.env['DATABASE_URL'];
+const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+const ROOT = resolve(import.meta.dirname, '../..');
+const RELAY = resolve(ROOT, 'services/cost-accounting/src/relay/main.ts');
+const N = Number(process.env['BILLING_KILL_N'] ?? 2_000);
+const TENANTS = 24;
+
+function event(runId: string, i: number): CompletedEvent {
+  const t = i % TENANTS;
+  const now = Date.now();
+  return {
+    requestId: `${runId}-${i}`, tenant: { keyId: `${runId}-key-${t}`, keyAlias: null, teamId: `${runId}-team-${t % 6}`, userId: null, projectId: null },
+    callType: 'chat', inboundApi: 'openai', stream: false, requestedModel: 'gpt-4o', modelGroup: 'gpt-4o', deploymentId: 'd1', provider: 'openai',
+    providerModel: 'gpt-4o', outcome: 'success', httpStatus: 200, errorCode: null,
+    usage: { promptTokens: 10 + (i % 7), completionTokens: 5, cachedTokens: 0, totalTokens: 15 + (i % 7) }, usageEstimated: false,
+    costUsd: 0.0001, receivedAtMs: now - 5, finishedAtMs: now, latencyMs: 5, ttftMs: null, attempts: 1, fallbacks: [], cacheStatus: 'miss',
+    cacheSimilarity: null, savedUsd: 0, verdicts: [], promptDigest: `sha256:${i}`, response: null, metadata: {},
+  };
+}
+
+interface Seen {
+  topic: string;
+  partition: number;
+  key: string;
+  idempotencyKey: string;
+  fingerprint: string;
+  requestId: string;
+  seq: number | null;
+}
+
+async function kafkaUp(): Promise<boolean> {
+  const admin = new Kafka({ clientId: 'billing-e2e-probe', brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2_000 }).admin();
+  try {
+    await admin.connect();
+    const topics = await admin.listTopics();
+    return topics.includes(BILLING_TOPIC) && topics.includes(AUDIT_TOPIC);
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+function startRelay(schema: string, onLine: (e: { event: string; total?: number }) => void): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', RELAY], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL, KAFKA_BROKERS: BROKERS.join(','), RELAY_DB_SCHEMA: schema, RELAY_BATCH_SIZE: '40', RELAY_SHARDS: '4' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      onLine(JSON.parse(line) as { event: string; total?: number });
+    } catch {
+      /* not ours */
+    }
+  });
+  child.stderr!.resume();
+  return child;
+}
+
+const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startConsumer(runId: string, seen: Seen[]): Promise<Consumer> {
+  const kafka = new Kafka({ clientId: `billing-e2e-${runId}`, brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const start = new Map<string, { partition: number; offset: string }[]>();
+  for (const topic of [BILLING_TOPIC, AUDIT_TOPIC]) start.set(topic, (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.offset })));
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: `billing-e2e-${runId}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [BILLING_TOPIC, AUDIT_TOPIC], fromBeginning: false });
+  let assigned = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (assigned = true));
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      const h = (name: string) => message.headers?.[name]?.toString() ?? '';
+      const value = message.value ?? Buffer.alloc(0);
+      const rec = topic === BILLING_TOPIC ? { ...avroCodec.decodeBilling(value, h('schema-fingerprint')), seq: null } : avroCodec.decodeAudit(value, h('schema-fingerprint'));
+      if (!rec.requestId.startsWith(`${runId}-`)) return;
+      seen.push({ topic, partition, key: message.key?.toString() ?? '', idempotencyKey: h('idempotency-key'), fingerprint: h('schema-fingerprint'), requestId: rec.requestId, seq: rec.seq });
+    },
+  });
+  await until('consumer group join', () => assigned, 30_000);
+  // Start exactly at the offsets the topics had before this run (nothing produced in between is skipped).
+  for (const [topic, parts] of start) for (const p of parts) consumer.seek({ topic, partition: p.partition, offset: p.offset });
+  return consumer;
+}
+
+test('billing kafka - relay SIGKILLed mid-burst and restarted: consumer sees every billing and audit record, duplicates only under the same idempotency key', { timeout: 240_000 }, async (t) => {
+  if (!DATABASE_URL) return t.skip('DATABASE_URL is not set');
+  if (!(await kafkaUp())) return t.skip(`Kafka at ${BROKERS.join(',')} is not reachable or lacks the topics`);
+  const runId = `bk${Date.now().toString(36)}${process.pid}`;
+  const schema = `billing_e2e_${runId}`;
+  const sql = await createPostgresExecutor({ options: { connectionString: DATABASE_URL, schema, maxConnections: 8 } });
+  const store: Store = createSqlStore({ deps: { sql } });
+  const seen: Seen[] = [];
+  let consumer: Consumer | null = null;
+  const children: ChildProcess[] = [];
+  try {
+    await store.migrate();
+    consumer = await startConsumer(runId, seen);
+
+    let firstTotal = 0;
+    const first = startRelay(schema, (e) => {
+      if (e.event === 'published' && typeof e.total === 'number') firstTotal = e.total;
+    });
+    children.push(first);
+
+    // The burst: 8 concurrent writers; the relay is killed once it has relayed about a fifth of the records.
+    let written = 0;
+    let killedAt: { published: number; written: number } | null = null;
+    const writer = async (w: number) => {
+      for (let i = w; i < N; i += 8) {
+        await store.recordCompleted(event(runId, i));
+        written++;
+        if (!killedAt && firstTotal >= (2 * N) / 5) {
+          killedAt = { published: firstTotal, written };
+          first.kill('SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, w) => writer(w)));
+    if (!killedAt) {
+      killedAt = { published: firstTotal, written };
+      first.kill('SIGKILL');
+    }
+    await exited(first);
+    assert.equal(first.signalCode, 'SIGKILL');
+    const kill = killedAt as { published: number; written: number };
+    const pendingAfterKill = (await store.outboxBacklog()).pending;
+
+    const t0 = Date.now();
+    let secondTotal = 0;
+    const second = startRelay(schema, (e) => {
+      if (e.event === 'published' && typeof e.total === 'number') secondTotal = e.total;
+    });
+    children.push(second);
+    await until('outbox drained', async () => (await store.outboxBacklog()).pending === 0, 120_000);
+    const unique = () => new Set(seen.map((s) => `${s.topic}|${s.requestId}`)).size;
+    await until('consumer saw every record', () => unique() >= 2 * N, 60_000);
+    const drainMs = Date.now() - t0;
+
+    // Every request on both topics.
+    for (const topic of [BILLING_TOPIC, AUDIT_TOPIC]) {
+      const ids = new Set(seen.filter((s) => s.topic === topic).map((s) => s.requestId));
+      assert.equal(ids.size, N, `${topic}: ${ids.size} of ${N}`);
+    }
+    // Duplicates only under the same idempotency key (the request id), and every message carries the fingerprint.
+    const copies = new Map<string, number>();
+    for (const s of seen) {
+      assert.equal(s.idempotencyKey, s.requestId);
+      assert.equal(s.fingerprint, schemaFingerprint(s.topic === BILLING_TOPIC ? 'BillingRecord' : 'AuditRecord'));
+      const k = `${s.topic}|${s.idempotencyKey}`;
+      copies.set(k, (copies.get(k) ?? 0) + 1);
+    }
+    const duplicates = seen.length - copies.size;
+    // One tenant, one partition, in order: audit seq of first deliveries rises per key.
+    const partitionOf = new Map<string, number>();
+    const lastSeq = new Map<string, number>();
+    const firstSeen = new Set<string>();
+    for (const s of seen) {
+      const pk = `${s.topic}|${s.key}`;
+      assert.equal(partitionOf.get(pk) ?? s.partition, s.partition, `${pk} stays on one partition`);
+      partitionOf.set(pk, s.partition);
+      if (s.seq === null || firstSeen.has(s.requestId)) continue;
+      firstSeen.add(s.requestId);
+      assert.ok(s.seq > (lastSeq.get(s.key) ?? 0), `tenant ${s.key} in order at seq ${s.seq}`);
+      lastSeq.set(s.key, s.seq);
+    }
+    assert.equal((await store.verifyAuditChain()).ok, true);
+    const figures = { records: 2 * N, relayedBeforeKill: kill.published, writtenAtKill: kill.written, pendingAfterKill, relayedAfterRestart: secondTotal, delivered: seen.length, duplicates, drainMs };
+    t.diagnostic(`kill test: ${JSON.stringify(figures)}`);
+    assert.ok(kill.published > 0 && kill.published < 2 * N, `the kill landed mid-burst (${kill.published} of ${2 * N} relayed)`);
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all(children.map(exited));
+    await consumer?.disconnect().catch(() => {});
+    await store.close();
+    const c = new pg.Client({ connectionString: DATABASE_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
+  }
+});
