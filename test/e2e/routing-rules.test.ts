@@ -242,6 +242,27 @@ ${extra}`;
     assert.throws(() => build(base(fake.url, '  routing_rules:\n    - { match: { task: x }, route_to: gpt-5-typo }\n')), /routing_rules\[0\]\.route_to: "gpt-5-typo" is not a model group/);
   });
 
+  test('a config virtual key with metadata.route_explicit_models lets rules rewrite its explicit models; others are kept', async () => {
+    const yaml = `${base(fake.url, '  routing_rules:\n    - { name: cls, match: { task: classification }, route_to: gpt-4o-mini }\n')}
+virtual_keys:
+  - { key_alias: saver, metadata: { route_explicit_models: true, context_window_policy: truncate } }
+  - { key_alias: plain }
+`;
+    const built = build(yaml);
+    await built.ready;
+    const request = (keyAlias: string) => {
+      const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'spam?' }] };
+      const env = {
+        requestId: 'r', tenant: { keyId: 'k', keyAlias, teamId: null, userId: null, projectId: null }, model: 'gpt-4o', callType: 'chat' as const, inboundApi: 'openai' as const,
+        stream: false, slip: ['router'], replyTo: '', trace: { traceparent: null, tracestate: null }, receivedAtMs: 0, deadlineMs: 0,
+        metadata: { 'x-gateway-task': 'classification' }, verdicts: [], body: JSON.stringify(body),
+      };
+      return built.routes?.select(env, body);
+    };
+    assert.equal((await request('saver'))?.group, 'gpt-4o-mini');
+    assert.equal(await request('plain'), null);
+  });
+
   test('missing embedding model: a warning at start-up, then routes are matched lexically', async () => {
     const gw = await startTestGateway({ mode: 'embedded', yaml: base(fake.url, semantic('/nonexistent/model', false)) });
     try {

@@ -1,5 +1,5 @@
 // Builds the router stage of one process from the validated config.
-import type { ContextWindowPolicy, Embedder, GatewayConfig, Logger, Tenant } from '@ai-gateway/kit';
+import { contextWindowPolicySchema, type ContextWindowPolicy, type Embedder, type GatewayConfig, type Logger, type Tenant } from '@ai-gateway/kit';
 import { loadLocalEmbedder, modelDirOf } from '@ai-gateway/semantic-cache';
 import {
   createContextWindow,
@@ -49,6 +49,29 @@ export async function loadRouteEmbedder(config: GatewayConfig, logger: Logger): 
     logger.warn({ err, modelDir: dir }, 'semantic routing: embedding model unavailable, routes are matched lexically');
     return null;
   }
+}
+
+/**
+ * Default key policies from config `virtual_keys[].metadata` (matched by key_alias): `route_explicit_models: true`
+ * lets routing rules rewrite explicitly named models; `context_window_policy` sets the key's policy. Keys made
+ * through the admin API are not covered here: pass tenantRouting / tenantContextPolicy from the key store.
+ */
+export function keyPoliciesFrom(config: GatewayConfig): {
+  routing: (tenant: Tenant) => TenantRoutingPolicy | null;
+  context: (tenant: Tenant) => ContextWindowPolicy | null;
+} {
+  const routing = new Map<string, TenantRoutingPolicy>();
+  const context = new Map<string, ContextWindowPolicy>();
+  for (const k of config.virtual_keys) {
+    if (!k.key_alias) continue;
+    if (k.metadata['route_explicit_models'] === true) routing.set(k.key_alias, { routeExplicitModels: true });
+    const p = contextWindowPolicySchema.safeParse(k.metadata['context_window_policy']);
+    if (p.success) context.set(k.key_alias, p.data);
+  }
+  return {
+    routing: (t) => (t.keyAlias ? (routing.get(t.keyAlias) ?? null) : null),
+    context: (t) => (t.keyAlias ? (context.get(t.keyAlias) ?? null) : null),
+  };
 }
 
 /** Start-up check: every route target must be a model group, so a typo fails here rather than per request. */
@@ -123,6 +146,9 @@ export function buildRouter({ config, logger, providers, onCooldown, replyFilter
     },
   });
   const routerLogger = logger.child({ stage: 'router' });
+  const keys = keyPoliciesFrom(config);
+  tenantRouting ??= keys.routing;
+  tenantContextPolicy ??= keys.context;
   const virtual = virtualModelsFrom(config).length > 0;
   const routeEmbedder = !virtual ? null : embedder === undefined ? loadRouteEmbedder(config, routerLogger) : embedder;
   const routes = virtual

@@ -32,6 +32,7 @@ export {
   type GeneralSettings,
   type VirtualKeyConfig,
   CONTEXT_WINDOW_POLICIES,
+  contextWindowPolicySchema,
   type ContextWindowPolicy,
   type RoutingRuleConfig,
   type SemanticRouteConfig,
