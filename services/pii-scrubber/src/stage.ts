@@ -141,7 +141,12 @@ export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): St
         verdicts.push({ guardrail: g.name, action: categories.length > 0 ? 'mask' : 'pass', categories, score });
         scrubbed ||= categories.length > 0;
       }
-      if (pseudonyms.size > 0) metadata[PII_MAP_METADATA] = JSON.stringify(pseudonyms.toRecord());
+      if (pseudonyms.size > 0) {
+        metadata[PII_MAP_METADATA] = JSON.stringify(pseudonyms.toRecord());
+        // A cached answer would skip the restore on a hit and could carry one user's restored values to another.
+        const cc = metadata['cache-control'];
+        metadata['cache-control'] = cc ? `${cc}, no-store, no-cache` : 'no-store, no-cache';
+      }
       ctx.forward({ ...env, body: scrubbed ? JSON.stringify(body) : env.body, verdicts, metadata });
     },
   };

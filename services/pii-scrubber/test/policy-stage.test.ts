@@ -68,6 +68,7 @@ describe('pii stage', () => {
     assert.equal(sent.messages[1]?.tool_calls?.[0]?.function.arguments, '{"to":"<EMAIL_ADDRESS_1>"}');
     assert.match(String(sent.messages[2]?.content), /^again <EMAIL_ADDRESS_1>, key <API_KEY:[0-9a-f]{16}>$/);
     assert.deepEqual(JSON.parse(r.forwarded.metadata[PII_MAP_METADATA] ?? '{}'), { '<PERSON_1>': 'Alice Johnson', '<EMAIL_ADDRESS_1>': 'alice@example.org' });
+    assert.equal(r.forwarded.metadata['cache-control'], 'no-store, no-cache', 'pseudonymised requests bypass the cache');
     const v = r.forwarded.verdicts.find((x) => x.guardrail === 'pii');
     assert.equal(v?.action, 'mask');
     assert.deepEqual(new Set(v?.categories), new Set(['PERSON', 'US_SSN', 'PHONE_NUMBER', 'EMAIL_ADDRESS', 'API_KEY']));
