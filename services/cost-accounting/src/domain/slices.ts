@@ -6,8 +6,11 @@ import { MINUTE_MS, minuteStart, scopeKey, type Actual, type Amount, type Denial
 
 export interface SliceOptions {
   replicaId: string;
-  /** Size of a slice; a request bigger than a slice gets a slice of its own size. */
-  slice: Amount;
+  /**
+   * Size of a slice; a request bigger than a slice gets a slice of its own size. A function sizes it from the
+   * request that asks for it (e.g. N requests' worth), so small budgets are not stranded in oversized slices.
+   */
+  slice: Amount | ((request: Amount) => Amount);
   /** How long a member request may live; a slice's upstream hold expires at its minute's end plus this. */
   maxRequestTtlMs: number;
 }
@@ -74,7 +77,7 @@ export function createSliceAuthority(input: { deps: { upstream: ReservationAutho
     if (old) retire(old, nowMs, pending);
     await Promise.all(pending);
     const minute = minuteStart(nowMs);
-    const sizes = (exactUntil.get(k) ?? 0) > nowMs ? [h.amount] : [maxAmount(opts.slice, h.amount), h.amount];
+    const sizes = (exactUntil.get(k) ?? 0) > nowMs ? [h.amount] : [maxAmount(typeof opts.slice === 'function' ? opts.slice(h.amount) : opts.slice, h.amount), h.amount];
     let denial: Denial | null = null;
     for (const grant of sizes) {
       const slice: Slice = {

@@ -115,7 +115,7 @@ export async function startAccountingService(input: { deps: AccountingServiceDep
       bus.publish(subjects.settled(holder), toBytes({ requestId: evt.requestId, ...actual } satisfies Settled));
     }
     msg.ack();
-  }, { ackWaitMs: 30_000, maxInFlight: 64 });
+  }, { ackWaitMs: 30_000, maxInFlight: 8 });
 
   let sweeping = false;
   const timer = setInterval(() => {

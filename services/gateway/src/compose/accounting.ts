@@ -1,11 +1,11 @@
 // Wires cost accounting into a process: the accounting service (store, completed-event consumer, bus endpoints)
 // and, on the ingress side, key auth with its cache, admission (reservations; slices in distributed mode) and the admin API.
 import type { Router } from 'express';
-import { GatewayError, countTextTokens, priceFor, type Bus, type Deployment, type GatewayConfig, type Logger, type Subjects, type openai } from '@ai-gateway/kit';
+import { GatewayError, countTextTokens, priceFor, warmEncoders, type Bus, type Deployment, type GatewayConfig, type Logger, type Subjects, type openai } from '@ai-gateway/kit';
 import {
   HOLDER_METADATA, createBusAdmin, createBusAuthority, createBusKeyDirectory, createMemoryAuthority, createSliceAuthority, denialError,
   estimateAmount, estimateChatReservation, importConfigKeys, minuteStart, openAccountingStore, scopesOf, seedMemoryAuthority, startAccountingService,
-  watchKeyChanges, watchSettled, type AccountingService, type Amount, type Denial, type Hold, type ReservationAuthority, type SliceAuthority,
+  watchKeyChanges, watchSettled, type AccountingService, type Amount, type Store, type Denial, type Hold, type ReservationAuthority, type SliceAuthority,
 } from '@ai-gateway/cost-accounting';
 import { NO_TICKET, createAdminRouter, createKeyAuthenticator, type Admission, type AdminPort, type KeyAuthenticator } from '@ai-gateway/ingress';
 import { aliasesFrom } from './router.ts';
@@ -22,6 +22,8 @@ export interface RunningAccounting {
   /** Embedded: the in-memory authority the ingress reserves against directly. */
   authority: ReservationAuthority | null;
   describe: string;
+  /** The accounting store (billing export and spend reports run beside it). */
+  store: Store;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startAccounting(o: { config: GatewayConfig; logger: Logger
       service,
       authority: memory,
       describe: opened.describe,
+      store: opened.store,
       async close() {
         await service.close();
         await opened.close();
@@ -138,6 +141,14 @@ export interface IngressAccounting {
 }
 
 const SLACK_MS = 30_000;
+const SLICE_REQUESTS = 10;
+
+/**
+ * A slice is SLICE_REQUESTS requests' worth of the request that asks for it, tokens with headroom: prompts
+ * differ by a few tokens, and a request that does not fit retires the slice early, stranding its room
+ * until its members finish.
+ */
+const sliceOf = (a: Amount): Amount => ({ costUsd: a.costUsd * SLICE_REQUESTS, requests: SLICE_REQUESTS, tokens: a.tokens * SLICE_REQUESTS * 2, parallel: SLICE_REQUESTS });
 
 /**
  * The ingress side. `authority` given (embedded): reserve against it in-process. Otherwise reserve from
@@ -161,7 +172,7 @@ export function buildIngressAccounting(o: {
   else {
     const s = createSliceAuthority({
       deps: { upstream: createBusAuthority({ deps }) },
-      options: { replicaId: o.ingressId, slice: { costUsd: 0.01, requests: 10, tokens: 20_000, parallel: 10 }, maxRequestTtlMs: requestTtlMs },
+      options: { replicaId: o.ingressId, slice: sliceOf, maxRequestTtlMs: requestTtlMs },
     });
     slices = s;
     authority = s;
@@ -172,6 +183,8 @@ export function buildIngressAccounting(o: {
     timer = setInterval(() => void s.expire(now()).catch((err: unknown) => logger.warn({ err }, 'slice sweep failed')), 5_000);
     timer.unref();
   }
+  // Tokenizer tables load once here, not inside the first requests' reservations.
+  warmEncoders();
   const estimate = estimateFor(o.config);
   const holderMeta: Record<string, string> = slices ? { [HOLDER_METADATA]: o.ingressId } : {};
   const admission: Admission = {
