@@ -10,6 +10,8 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import pg from 'pg';
 import { avroCodec, schemaFingerprint, type CompletedEvent } from '@ai-gateway/kit';
 import { AUDIT_TOPIC, BILLING_TOPIC, createPostgresExecutor, createSqlStore, type Store } from '@ai-gateway/cost-accounting';
+import { startFakeOpenAI } from '../support/fake-openai.ts';
+import { MASTER_KEY, MODES, startTestGateway } from '../support/gateway.ts';
 
 const DATABASE_URL = process.env['DATABASE_URL'];
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -123,10 +125,13 @@ test('billing kafka - relay SIGKILLed mid-burst and restarted: consumer sees eve
     consumer = await startConsumer(runId, seen);
 
     let firstTotal = 0;
+    let firstReady = false;
     const first = startRelay(schema, (e) => {
+      if (e.event === 'ready') firstReady = true;
       if (e.event === 'published' && typeof e.total === 'number') firstTotal = e.total;
     });
     children.push(first);
+    await until('relay ready', () => firstReady, 30_000);
 
     // The burst: 8 concurrent writers; the relay is killed once it has relayed about a fifth of the records.
     let written = 0;
@@ -203,3 +208,68 @@ test('billing kafka - relay SIGKILLed mid-burst and restarted: consumer sees eve
     await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
   }
 });
+
+for (const mode of MODES) {
+  test(`billing kafka - ${mode}: with kafka_brokers set, each request's billing and audit records reach Kafka and the spend reports show it`, { timeout: 90_000 }, async (t) => {
+    if (!(await kafkaUp())) return t.skip('Kafka is not reachable');
+    if (mode === 'distributed' && !DATABASE_URL) return t.skip('DATABASE_URL is not set');
+    const runId = `bm${mode[0]}${Date.now().toString(36)}${process.pid}`;
+    const schema = `billing_mode_${runId}`;
+    const seen: Seen[] = [];
+    const consumer = await startConsumer(runId, seen);
+    const fake = await startFakeOpenAI();
+    const savedSchema = process.env['GATEWAY_DB_SCHEMA'];
+    process.env['GATEWAY_DB_SCHEMA'] = schema;
+    const gw = await startTestGateway({
+      mode,
+      // Embedded runs on in-memory PGlite (the relay's single-process path); distributed on Postgres.
+      ...(mode === 'embedded' ? { env: { DATABASE_URL: undefined } } : {}),
+      yaml: `model_list:
+  - model_name: gpt-4o
+    litellm_params: { model: openai/gpt-4o, api_base: ${fake.url}/v1, api_key: sk-fake }
+general_settings:
+  kafka_brokers: [${BROKERS.join(', ')}]
+${mode === 'distributed' ? `  database_url: ${DATABASE_URL}\n` : ''}`,
+    });
+    try {
+      const auth = { authorization: `Bearer ${MASTER_KEY}` };
+      const ids = [0, 1, 2].map((i) => `${runId}-req-${i}`);
+      for (const id of ids) {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'x-request-id': id },
+          body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'bill me' }] }),
+        });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('x-request-id'), id);
+        await res.arrayBuffer();
+      }
+      const got = () => new Set(seen.map((s) => `${s.topic}|${s.requestId}`));
+      await until('billing and audit records on Kafka', () => ids.every((id) => got().has(`${BILLING_TOPIC}|${id}`) && got().has(`${AUDIT_TOPIC}|${id}`)), 30_000);
+      for (const s of seen) assert.equal(s.idempotencyKey, s.requestId);
+
+      const day = new Date().toISOString().slice(0, 10);
+      const logs = await fetch(`${gw.url}/spend/logs?request_id=${ids[0]}`, { headers: auth });
+      assert.equal(logs.status, 200);
+      const rows = (await logs.json()) as { request_id: string; model: string; spend: number }[];
+      assert.deepEqual(rows.map((r) => r.request_id), [ids[0]]);
+      const report = await fetch(`${gw.url}/global/spend/report?start_date=${day}&end_date=${day}&group_by=model`, { headers: auth });
+      assert.equal(report.status, 200);
+      const byModel = (await report.json()) as { model: string; total_requests: number }[];
+      assert.equal(byModel.find((m) => m.model === 'gpt-4o')?.total_requests, 3);
+      const savings = await fetch(`${gw.url}/global/spend/savings?start_date=${day}&end_date=${day}`, { headers: auth });
+      assert.equal(((await savings.json()) as { totals: { requests: number } }).totals.requests, 3);
+      assert.equal((await fetch(`${gw.url}/global/spend/report?start_date=${day}&end_date=${day}`)).status, 401);
+    } finally {
+      await gw.close();
+      await fake.close();
+      await consumer.disconnect().catch(() => {});
+      if (savedSchema === undefined) delete process.env['GATEWAY_DB_SCHEMA'];
+      else process.env['GATEWAY_DB_SCHEMA'] = savedSchema;
+      if (mode === 'distributed' && DATABASE_URL) {
+        const c = new pg.Client({ connectionString: DATABASE_URL });
+        await c.connect();
+        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
+      }
+    }
+  });
+}

@@ -8,6 +8,7 @@ import { cacheRouters } from './compose/cache.ts';
 import { deploymentsFromPolicy, startTelemetry } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 import { buildIngressAccounting, startAccounting, type AccountingLocation } from './compose/accounting.ts';
+import { reportRouters, startBillingExport } from './compose/relay.ts';
 
 export interface RunningGateway {
   url: string;
@@ -41,10 +42,13 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
   const ingressId = newIngressId();
   const accounting = await startAccounting({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects, embedded: true, ...(o.accounting ? { location: o.accounting } : {}) });
   const keys = buildIngressAccounting({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects, ingressId, authority: accounting.authority });
+  // Kafka export when kafka_brokers is configured (else the outbox keeps the records); reports over the in-process bus.
+  const billing = startBillingExport({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects, store: accounting.store, onLag: (s) => telemetry.recorder.setRelayLag(s) });
+  const reports = reportRouters({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects });
   const server = buildIngressServer({
     config: o.config,
     pipeline: telemetry.instrument(pipeline),
-    routers: [telemetry.opsRouter, ...keys.routers, ...cacheRouters({ config: o.config, bus, subjects: pipeline.subjects })],
+    routers: [telemetry.opsRouter, ...keys.routers, ...reports, ...cacheRouters({ config: o.config, bus, subjects: pipeline.subjects })],
     auth: keys.auth,
     admission: keys.admission,
     logger: o.logger,
@@ -65,6 +69,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
       await telemetry.close();
       await pipeline.close();
       await built.close();
+      await billing.close();
       await accounting.close();
       if (!o.bus) await bus.close();
     },

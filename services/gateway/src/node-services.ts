@@ -8,6 +8,7 @@ import { cacheRouters } from './compose/cache.ts';
 import { answerStagePings, deploymentsFromPolicy, opsPortFromEnv, stageConsumersCheck, startOpsServer, startTelemetry, watchCooldowns } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 import { buildIngressAccounting, startAccounting, type AccountingLocation } from './compose/accounting.ts';
+import { reportRouters, startBillingExport } from './compose/relay.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -103,7 +104,11 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
     config: o.config,
     pipeline: telemetry.instrument(pipeline),
     ...(keys ? { auth: keys.auth, admission: keys.admission } : {}),
-    routers: [telemetry.opsRouter, ...(keys?.routers ?? []), ...cacheRouters({ config: o.config, bus: o.bus, subjects })],
+    routers: [
+      telemetry.opsRouter, ...(keys?.routers ?? []),
+      ...(keys ? reportRouters({ config: o.config, logger: o.logger, bus: o.bus, subjects }) : []),
+      ...cacheRouters({ config: o.config, bus: o.bus, subjects }),
+    ],
     logger: o.logger,
     ingressId,
     slip: slipFor(o.config),
@@ -132,6 +137,14 @@ export function startRouterService(o: { config: GatewayConfig; logger: Logger; b
 /** Distributed mode: one cost-accounting replica (Postgres store, completed-event consumer, holds/keys/admin on the bus). */
 export async function startAccountingNode(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects; location?: AccountingLocation }): Promise<ServiceHandle> {
   if (!o.config.general_settings.database_url) throw new Error('cost accounting in distributed mode needs general_settings.database_url (or DATABASE_URL)');
-  const running = await startAccounting({ config: o.config, logger: o.logger, bus: o.bus, subjects: o.subjects ?? subjectsFromEnv(), embedded: false, ...(o.location ? { location: o.location } : {}) });
-  return { close: () => running.close() };
+  const subjects = o.subjects ?? subjectsFromEnv();
+  const running = await startAccounting({ config: o.config, logger: o.logger, bus: o.bus, subjects, embedded: false, ...(o.location ? { location: o.location } : {}) });
+  // Every accounting replica relays: shard locks in Postgres share the outbox between them.
+  const billing = startBillingExport({ config: o.config, logger: o.logger, bus: o.bus, subjects, store: running.store });
+  return {
+    async close() {
+      await billing.close();
+      await running.close();
+    },
+  };
 }

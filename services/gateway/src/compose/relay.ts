@@ -1,0 +1,109 @@
+// Billing export and spend reports for a process that holds the accounting store: the outbox relay to Kafka
+// (on when general_settings.kafka_brokers is set; otherwise records stay in the outbox) and the report endpoints,
+// answered over the bus so an ingress anywhere can serve GET /spend/logs and GET /global/spend/report.
+import type { Router } from 'express';
+import { priceFor, type Bus, type GatewayConfig, type Logger, type ResolvedPrice, type Subjects } from '@ai-gateway/kit';
+import {
+  createKafkaSink, createOutboxRelay, createSpendReports, type OutboxRelay, type RecordSink, type ReportCall, type RequestedPrice, type Store,
+} from '@ai-gateway/cost-accounting';
+import { createAdminRouter, type AdminPort } from '@ai-gateway/ingress';
+import { aliasesFrom } from './router.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export const reportsSubject = (subjects: Subjects): string => `${subjects.prefix}.ctl.reports`;
+
+/** A requested model group is priced at its first deployment (config order = the operator's primary); aliases resolve. */
+export function requestedPriceFor(config: GatewayConfig): RequestedPrice {
+  const first = new Map<string, ResolvedPrice>();
+  for (const d of config.deployments) {
+    if (first.has(d.modelGroup)) continue;
+    const overrides = {
+      ...(d.inputCostPerToken !== null ? { input_cost_per_token: d.inputCostPerToken } : {}),
+      ...(d.outputCostPerToken !== null ? { output_cost_per_token: d.outputCostPerToken } : {}),
+      ...(d.cachedInputCostPerToken !== null ? { cache_read_input_token_cost: d.cachedInputCostPerToken } : {}),
+    };
+    first.set(d.modelGroup, priceFor({ providerModel: d.providerModel, overrides }));
+  }
+  const aliases = aliasesFrom(config);
+  return (model) => {
+    const p = first.get(model) ?? first.get(aliases[model] ?? '') ?? priceFor({ providerModel: model });
+    return p.priced ? p : null;
+  };
+}
+
+export interface BillingExport {
+  relay: OutboxRelay | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Beside the accounting store: answers report requests on the bus and, with kafka_brokers configured, relays the
+ * outbox to Kafka. `onLag` receives the relay lag (seconds) every `lagEveryMs` (for ai_gateway_kafka_relay_lag_seconds).
+ */
+export function startBillingExport(o: {
+  config: GatewayConfig; logger: Logger; bus: Bus; subjects: Subjects; store: Store;
+  sink?: RecordSink; onLag?: (seconds: number) => void; lagEveryMs?: number;
+}): BillingExport {
+  const logger = o.logger.child({ service: 'billing-export' });
+  const reports = createSpendReports({ deps: { store: o.store, logger }, options: { requestedPrice: requestedPriceFor(o.config) } });
+  const sub = o.bus.subscribe(reportsSubject(o.subjects), { queue: 'cost-accounting-reports' });
+  void (async () => {
+    for await (const msg of sub) {
+      let out: { status: number; body: unknown };
+      try {
+        out = await reports.handle(JSON.parse(dec.decode(msg.data)) as ReportCall);
+      } catch (err) {
+        logger.warn({ err }, 'malformed report request');
+        out = { status: 400, body: { error: { message: 'malformed report request', type: 'invalid_request_error', code: 'invalid_request', param: null } } };
+      }
+      msg.respond(enc.encode(JSON.stringify(out)));
+    }
+  })();
+
+  const brokers = o.config.general_settings.kafka_brokers;
+  const sink = o.sink ?? (brokers.length > 0 ? createKafkaSink({ options: { brokers } }) : null);
+  let relay: OutboxRelay | null = null;
+  let lagTimer: NodeJS.Timeout | null = null;
+  if (sink) {
+    relay = createOutboxRelay({ deps: { store: o.store, sink, logger } });
+    relay.start();
+    const r = relay;
+    const onLag = o.onLag;
+    if (onLag) {
+      lagTimer = setInterval(() => void r.lag().then((l) => onLag(l.lagSeconds), () => {}), o.lagEveryMs ?? 5_000);
+      lagTimer.unref();
+    }
+    logger.info({ brokers }, 'billing export: relaying the outbox to Kafka');
+  } else logger.info('billing export: no kafka_brokers configured; billing and audit records stay in the outbox');
+
+  return {
+    relay,
+    async close() {
+      sub.unsubscribe();
+      if (lagTimer) clearInterval(lagTimer);
+      await relay?.stop();
+      await sink?.close();
+    },
+  };
+}
+
+/** Ingress side: the report routes (master key only), answered by whichever process holds the store. */
+export function reportRouters(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects: Subjects; timeoutMs?: number }): Router[] {
+  const subject = reportsSubject(o.subjects);
+  const timeoutMs = o.timeoutMs ?? 15_000;
+  const port: AdminPort = {
+    async handle(call) {
+      const req: ReportCall = { method: call.method, path: call.path, query: call.query };
+      try {
+        const reply = await o.bus.request(subject, enc.encode(JSON.stringify(req)), { timeoutMs });
+        return JSON.parse(dec.decode(reply.data)) as { status: number; body: unknown };
+      } catch {
+        return { status: 503, body: { error: { message: 'spend reports are unavailable: cost accounting did not answer', type: 'service_unavailable', code: 'service_unavailable', param: null } } };
+      }
+    },
+  };
+  const routes = ['/spend/logs', '/global/spend/report', '/global/spend/savings'].map((path) => ({ method: 'GET' as const, path }));
+  return [createAdminRouter({ deps: { admin: port, logger: o.logger }, options: { masterKey: o.config.general_settings.master_key ?? null, routes } })];
+}
