@@ -106,7 +106,7 @@ litellm_settings:
           .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'What is the capital of France?' }] })
           .withResponse();
         assert.equal(response.headers.get('x-gateway-cache'), 'miss');
-        stores = await stored(stores);
+        stores = await stored(stores + 1); // two answers stored
       });
 
       test('isolates per-request namespaces', async () => {
@@ -171,3 +171,36 @@ litellm_settings:
     });
   }
 }
+
+describe('cache e2e (embedded, embeddings deployment from model_list)', () => {
+  let fake: FakeServer;
+  let gw: TestGateway;
+  before(async () => {
+    fake = await startFakeOpenAI();
+    gw = await startTestGateway({
+      mode: 'embedded',
+      yaml: `${models(fake.url)}
+  - model_name: embedder
+    litellm_params: { model: openai/text-embedding-3-small, api_base: ${fake.url}/v1, api_key: sk-fake }
+litellm_settings:
+  cache: true
+  cache_params: { type: local-semantic, embedding_model: embedder, timeout_ms: 2000 }
+`,
+    });
+  });
+  after(async () => {
+    await gw?.close();
+    await fake?.close();
+  });
+
+  test('embeds the query through the deployment and still answers the repeat exactly', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
+    assert.equal((await chat(client, 'Name three primary colours.')).headers.get('x-gateway-cache'), 'miss');
+    const embedCalls = () => fake.requests.filter((r) => r.route?.op === 'embeddings').length;
+    assert.ok(embedCalls() >= 2, 'a dimension probe at boot and the query');
+    for (let i = 0; i < 100 && (await chat(client, 'Name three primary colours.')).headers.get('x-gateway-cache') !== 'exact-hit'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal((await chat(client, 'Name three primary colours.')).headers.get('x-gateway-cache'), 'exact-hit');
+  });
+});

@@ -13,3 +13,4 @@ export { startCacheWriter, handleCompleted, CACHE_WRITER_DURABLE } from './write
 export { createCacheAdminRouter, serveCacheControl, type CacheControlRequest } from './http.ts';
 export { statsReport, type CacheStats } from './stats.ts';
 export { freshCompletion, replayChunks } from './domain/replay.ts';
+export { createDeploymentEmbedder, type EmbeddingsCall } from './adapters/deployment-embedder.ts';

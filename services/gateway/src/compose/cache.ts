@@ -2,9 +2,10 @@
 import { avroCodec, subjectsFor, type Bus, type GatewayConfig, type Logger, type Stage, type Subjects } from '@ai-gateway/kit';
 import {
   createBatchingEmbedder, createCacheAdminRouter, createCacheStage, createEmbeddedIndex, createPendingStores, createQdrantIndex,
-  createSemanticCache, loadLocalEmbedder, modelDirOf, serveCacheControl, startCacheWriter, supportedCallTypes,
+  createDeploymentEmbedder, createSemanticCache, loadLocalEmbedder, modelDirOf, serveCacheControl, startCacheWriter, supportedCallTypes,
   type Embedder, type SemanticCache, type VectorIndex,
 } from '@ai-gateway/semantic-cache';
+import { createProviderRegistry, type ProviderName, type ProviderRegistry, type ProviderTarget } from '@ai-gateway/router';
 import type { Router } from 'express';
 
 /** Caching is on when `litellm_settings.cache: true` and the type is one we implement. */
@@ -14,10 +15,40 @@ export function cacheEnabled(config: GatewayConfig): boolean {
 
 const controlSubject = (subjects: Subjects) => `${subjects.prefix}.ctl.cache`;
 
-async function embedderFor(config: GatewayConfig, logger: Logger): Promise<Embedder | null> {
+/** An embeddings deployment of model_list, called through the router's provider adapter (first deployment of the group). */
+async function deploymentEmbedder(config: GatewayConfig, group: string, providers: ProviderRegistry): Promise<Embedder | null> {
+  const d = config.deployments.find((x) => x.modelGroup === group);
+  if (!d) return null;
+  const adapter = providers(d.provider as ProviderName);
+  if (!adapter?.embeddings) throw new Error(`provider ${d.provider} of ${group} does not serve embeddings`);
+  const target: ProviderTarget = { provider: d.provider as ProviderName, model: d.providerModel, apiBase: d.apiBase, apiKey: d.apiKey, apiVersion: d.apiVersion, headers: d.headers };
+  const embeddings = adapter.embeddings.bind(adapter);
+  return createBatchingEmbedder(
+    await createDeploymentEmbedder({
+      modelGroup: group,
+      call: async (texts, signal) => {
+        const res = await embeddings({ model: d.providerModel, input: texts }, target, { signal: signal ?? new AbortController().signal });
+        return [...res.data].sort((a, b) => a.index - b.index).map((e) => e.embedding as number[]);
+      },
+    }),
+  );
+}
+
+async function embedderFor(config: GatewayConfig, logger: Logger, providers: ProviderRegistry | undefined): Promise<Embedder | null> {
   const p = config.litellm_settings.cache_params;
   const named = p.embedding_model ?? p.qdrant_semantic_cache_embedding_model;
-  if (named) logger.warn({ embedding_model: named }, 'cache: embeddings through a model_list deployment are not implemented yet; using the local model');
+  if (named) {
+    try {
+      const e = await deploymentEmbedder(config, named, providers ?? createProviderRegistry());
+      if (e) {
+        logger.info({ embedder: e.id, dimensions: e.dimensions }, 'cache: embedding through a model_list deployment');
+        return e;
+      }
+      logger.warn({ embedding_model: named }, 'cache: embedding_model names no model_list group; using the local model');
+    } catch (err) {
+      logger.error({ err, embedding_model: named }, 'cache: the embeddings deployment failed its probe; using the local model');
+    }
+  }
   try {
     const t0 = performance.now();
     const e = createBatchingEmbedder(await loadLocalEmbedder({ modelDir: modelDirOf(p.embedding_model_dir) }));
@@ -36,12 +67,12 @@ export interface BuiltCache {
   close(): Promise<void>;
 }
 
-export async function buildCache(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects }): Promise<BuiltCache> {
+export async function buildCache(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects; providers?: ProviderRegistry }): Promise<BuiltCache> {
   const logger = o.logger.child({ service: 'semantic-cache' });
   const subjects = o.subjects ?? subjectsFor('');
   const p = o.config.litellm_settings.cache_params;
   const semantic = p.type === 'local-semantic' || p.type === 'qdrant-semantic';
-  const embedder = semantic ? await embedderFor(o.config, logger) : null;
+  const embedder = semantic ? await embedderFor(o.config, logger, o.providers) : null;
   let index: VectorIndex;
   if (p.type === 'qdrant-semantic' && embedder) {
     const url = p.qdrant_api_base ?? o.config.general_settings.qdrant_url ?? 'http://127.0.0.1:6333';
