@@ -2,6 +2,34 @@
 import { GatewayError } from '@ai-gateway/kit';
 import type { Request } from 'express';
 
+/**
+ * Deeper bodies are refused before parsing: every later step (stringify, Avro, provider mapping) recurses
+ * per level and would overflow the stack on a few thousand levels, turning bad input into a 500.
+ */
+export const MAX_NESTING_DEPTH = 128;
+
+/** Deepest `{`/`[` nesting outside strings, scanning bytes; stops counting once past `limit`. */
+export function nestingDepth(bytes: Uint8Array, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x7b || b === 0x5b) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (b === 0x7d || b === 0x5d) depth--;
+  }
+  return max;
+}
+
 export async function readJsonObject(req: Request, limitBytes: number): Promise<Record<string, unknown>> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
@@ -18,7 +46,12 @@ export async function readJsonObject(req: Request, limitBytes: number): Promise<
     }
     chunks.push(chunk);
   }
-  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const depth = nestingDepth(bytes, MAX_NESTING_DEPTH);
+  if (depth > MAX_NESTING_DEPTH) {
+    throw new GatewayError('invalid_request', { params: { detail: `The request body is nested more than ${MAX_NESTING_DEPTH} levels deep` } });
+  }
+  const text = bytes.toString('utf8');
   if (text.length === 0) throw new GatewayError('invalid_json', { params: { detail: 'the body is empty' } });
   let value: unknown;
   try {
