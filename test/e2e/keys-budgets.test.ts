@@ -3,8 +3,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@ai-gateway/kit';
+import { startEmbedded } from '@ai-gateway/gateway';
 import { startFakeOpenAI, type FakeServer } from '../support/fake-openai.ts';
-import { MASTER_KEY, MODES, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { MASTER_KEY, MODES, memoryLogger, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 interface Res {
   status: number;
@@ -247,3 +252,60 @@ model_list:
     });
   });
 }
+
+describe('keys and budgets (embedded, on disk)', () => {
+  test('embedded - keys, config virtual_keys and spent budgets survive a restart on the same .data directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-data-'));
+    const fake = await startFakeOpenAI();
+    const configKey = `sk-config-${tag()}`;
+    const yaml = `
+model_list:
+  - model_name: cheap
+    litellm_params: { model: openai/gpt-4o-mini, api_base: ${fake.url}/v1, api_key: sk-fake }
+    model_info: { input_cost_per_token: 0, output_cost_per_token: 0.0001 }
+virtual_keys:
+  - key: ${configKey}
+    key_alias: from-config
+    max_budget: 0.0008
+    team_id: config-team
+`;
+    // No database_url: the embedded PGlite under `dir` is the store.
+    const env: Record<string, string | undefined> = { ...process.env, LITELLM_MASTER_KEY: MASTER_KEY };
+    delete env['DATABASE_URL'];
+    const { config } = loadConfig({ text: yaml, env });
+    const start = () => startEmbedded({ config, logger: memoryLogger([]), port: 0, host: '127.0.0.1', accounting: { dataDir: join(dir, 'pg') } });
+    const chat = (url: string, key: string) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'cheap', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    try {
+      let gw = await start();
+      const made = await fetch(`${gw.url}/key/generate`, {
+        method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ key_alias: 'made-at-runtime' }),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+      assert.equal((await chat(gw.url, configKey)).status, 200);
+      // Wait for the spend to be written behind, then stop.
+      for (let i = 0; i < 50; i++) {
+        const info = await fetch(`${gw.url}/key/info?key=${configKey}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } }).then((r) => r.json() as Promise<{ info: { spend: number } }>);
+        if (info.info.spend > 0) break;
+        await sleep(50);
+      }
+      await gw.close();
+      gw = await start();
+      try {
+        assert.equal((await chat(gw.url, made['key'] as string)).status, 200, 'a key made at run time survives');
+        const over = await chat(gw.url, configKey);
+        assert.equal(over.status, 400, 'the spent budget survives');
+        const list = await fetch(`${gw.url}/key/list?key_alias=from-config`, { headers: { authorization: `Bearer ${MASTER_KEY}` } }).then((r) => r.json() as Promise<{ total_count: number }>);
+        assert.equal(list.total_count, 1, 'config keys are imported once');
+      } finally {
+        await gw.close();
+      }
+    } finally {
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
