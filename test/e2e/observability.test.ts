@@ -219,6 +219,29 @@ litellm_settings:
       assert.ok(buckets?.includes('0.05') && buckets.includes('120'), 'duration buckets span 0.05 s … 120 s');
     });
 
+    test('a team key labels its requests by team and its budget left is exported', async (t) => {
+      if (mode === 'distributed') {
+        t.skip('distributed: budgets are exported by the cost-accounting process on its ops port');
+        return;
+      }
+      const admin = async (path: string, body: unknown) => {
+        const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        assert.equal(res.status, 200, `${path}: ${res.status}`);
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const team = `obs-${randomBytes(3).toString('hex')}`;
+      await admin('/team/new', { team_id: team, team_alias: team, max_budget: 10 });
+      const key = String((await admin('/key/generate', { team_id: team }))['key']);
+      const base = await scrape(gw.url);
+      const teamClient = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+      await teamClient.chat.completions.create({ model: 'ok', messages: user('team traffic') });
+      const e = await scrapeUntil(gw.url, (x) => x.sum('ai_gateway_request_total', { team }) >= 1 && x.sum('ai_gateway_budget_remaining_usd', { team }) < 10);
+      assert.equal(e.sum('ai_gateway_request_total', { model: 'ok', status: '200', team }) - base.sum('ai_gateway_request_total', { model: 'ok', status: '200', team }), 1);
+      const spent = e.sum('ai_gateway_cost_usd_total', { team });
+      assert.ok(spent > 0);
+      assert.ok(Math.abs(e.sum('ai_gateway_budget_remaining_usd', { team }) - (10 - spent)) < 1e-6, 'remaining = max budget - spend');
+    });
+
     test('health: liveliness answers alive, readiness checks the bus', async () => {
       const live = await fetch(`${gw.url}/health/liveliness`);
       assert.equal(live.status, 200);
@@ -229,6 +252,7 @@ litellm_settings:
       assert.equal(body.status, 'healthy');
       assert.equal(body.checks['bus'], 'connected');
       if (mode === 'distributed') assert.equal(body.checks['stages'], 'connected', 'every remote stage of the slip has a consumer');
+      else assert.equal(body.checks['store'], 'connected', 'embedded: the accounting store answers');
       const metrics = await fetch(`${gw.url}/metrics`);
       assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
     });

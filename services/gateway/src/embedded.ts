@@ -5,7 +5,7 @@ import { buildIngressServer, closeServer, listen, newIngressId } from './compose
 import type { BuiltRouter } from './compose/router.ts';
 import { buildStages, slipFor } from './compose/stages.ts';
 import { cacheRouters } from './compose/cache.ts';
-import { deploymentsFromPolicy, startTelemetry } from './compose/telemetry.ts';
+import { deploymentsFromPolicy, startTelemetry, storeCheck, teamBudgetsFrom } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 import { buildIngressAccounting, startAccounting, type AccountingLocation } from './compose/accounting.ts';
 import { reportRouters, startBillingExport } from './compose/relay.ts';
@@ -38,7 +38,15 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
   const router = built.router;
   if (!router) throw new Error('the router stage is missing from the slip');
   const pipeline = createPipeline({ bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(traceStage) }, { distributed: false });
-  const telemetry = await startTelemetry({ bus, subjects: pipeline.subjects, logger: o.logger, deployments: deploymentsFromPolicy(o.config, router.policy) });
+  const telemetry = await startTelemetry({
+    bus,
+    subjects: pipeline.subjects,
+    logger: o.logger,
+    deployments: deploymentsFromPolicy(o.config, router.policy),
+    // Read at scrape / probe time, once accounting (started below) is up.
+    budgets: () => teamBudgetsFrom(accounting.store)(),
+    readiness: [{ name: 'store', check: () => storeCheck(accounting.store).check() }],
+  });
   const ingressId = newIngressId();
   const accounting = await startAccounting({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects, embedded: true, ...(o.accounting ? { location: o.accounting } : {}) });
   const keys = buildIngressAccounting({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects, ingressId, authority: accounting.authority });

@@ -5,7 +5,7 @@ import { buildIngressServer, closeServer, listen, newIngressId } from './compose
 import { aliasesFrom } from './compose/router.ts';
 import { buildStages, slipFor, type StageName } from './compose/stages.ts';
 import { cacheRouters } from './compose/cache.ts';
-import { answerStagePings, deploymentsFromPolicy, opsPortFromEnv, stageConsumersCheck, startOpsServer, startTelemetry, watchCooldowns } from './compose/telemetry.ts';
+import { answerStagePings, deploymentsFromPolicy, opsPortFromEnv, stageConsumersCheck, startOpsServer, startTelemetry, storeCheck, teamBudgetsFrom, watchCooldowns } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 import { buildIngressAccounting, startAccounting, type AccountingLocation } from './compose/accounting.ts';
 import { reportRouters, startBillingExport } from './compose/relay.ts';
@@ -140,9 +140,14 @@ export async function startAccountingNode(o: { config: GatewayConfig; logger: Lo
   const subjects = o.subjects ?? subjectsFromEnv();
   const running = await startAccounting({ config: o.config, logger: o.logger, bus: o.bus, subjects, embedded: false, ...(o.location ? { location: o.location } : {}) });
   // Every accounting replica relays: shard locks in Postgres share the outbox between them.
-  const billing = startBillingExport({ config: o.config, logger: o.logger, bus: o.bus, subjects, store: running.store });
+  const opsPort = opsPortFromEnv();
+  // Its own /metrics: team budgets left and the outbox relay lag; readiness checks the bus and the store.
+  const ops = opsPort === null ? null : await startOpsServer({ port: opsPort, bus: o.bus, budgets: teamBudgetsFrom(running.store), readiness: [storeCheck(running.store)] });
+  const billing = startBillingExport({ config: o.config, logger: o.logger, bus: o.bus, subjects, store: running.store, ...(ops ? { onLag: (s: number) => ops.recorder.setRelayLag(s) } : {}) });
   return {
+    ...(ops ? { url: ops.url } : {}),
     async close() {
+      await ops?.close();
       await billing.close();
       await running.close();
     },

@@ -18,6 +18,7 @@ import {
 } from '@ai-gateway/kit';
 import { createServer } from 'node:http';
 import { createOpsApp, createOpsRouter, type ReadinessCheck } from '@ai-gateway/ingress';
+import type { Store } from '@ai-gateway/cost-accounting';
 import type { LiveRoutingPolicy } from '@ai-gateway/router';
 import type { Router } from 'express';
 
@@ -73,6 +74,21 @@ export function watchCooldowns(o: { config: GatewayConfig; bus: Bus; subjects: S
   };
 }
 
+/** Team budgets left (teams with a max budget), read from the accounting store at scrape time. */
+export type BudgetSource = () => Promise<ReadonlyArray<{ teamId: string; remainingUsd: number }>>;
+
+export function teamBudgetsFrom(store: Pick<Store, 'listBudgets'>): BudgetSource {
+  return async () =>
+    (await store.listBudgets())
+      .filter((b) => b.scope.kind === 'team' && b.limits.maxBudgetUsd !== null)
+      .map((b) => ({ teamId: b.scope.id, remainingUsd: (b.limits.maxBudgetUsd ?? 0) - b.counters.spendUsd }));
+}
+
+/** A readiness check that the accounting store answers. */
+export function storeCheck(store: Pick<Store, 'reservationCount'>): ReadinessCheck {
+  return { name: 'store', check: async () => void (await store.reservationCount()) };
+}
+
 export interface TelemetryOptions {
   bus: Bus;
   subjects: Subjects;
@@ -80,6 +96,8 @@ export interface TelemetryOptions {
   deployments: DeploymentSource;
   /** Extra readiness checks (store, stage consumers); the bus is always checked. */
   readiness?: ReadinessCheck[];
+  /** Feeds ai_gateway_budget_remaining_usd where the accounting store is local (embedded mode). */
+  budgets?: BudgetSource;
   maxLabelValues?: number;
 }
 
@@ -94,7 +112,13 @@ export interface Telemetry {
 
 /** Starts the metrics consumer of completed events (JetStream durable in distributed mode, in-process otherwise). */
 export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
-  const metrics = createGatewayMetrics({ options: { deployments: o.deployments } });
+  const budgets = o.budgets;
+  const metrics = createGatewayMetrics({
+    options: {
+      deployments: o.deployments,
+      ...(budgets ? { budgets: async () => (await budgets()).map((b) => ({ team: recorder.teamLabel(b.teamId), remainingUsd: b.remainingUsd })) } : {}),
+    },
+  });
   const recorder = createMetricsRecorder({ deps: { metrics }, options: { ...(o.maxLabelValues ? { maxLabelValues: o.maxLabelValues } : {}) } });
   const consumer: DurableConsumer = await o.bus.consumeDurable(o.subjects.completed, METRICS_DURABLE, (msg) => {
     let evt;
@@ -134,8 +158,22 @@ export function opsPortFromEnv(env: NodeJS.ProcessEnv = process.env): number | n
  * A stage process's own /metrics (process metrics and, for routers, the cooldown gauge from its breaker board)
  * and health paths; request metrics stay with the ingress, which consumes every completed event.
  */
-export async function startOpsServer(o: { port: number; host?: string; bus: Bus; deployments?: DeploymentSource; readiness?: ReadinessCheck[] }): Promise<{ url: string; close(): Promise<void> }> {
-  const metrics = createGatewayMetrics({ options: o.deployments ? { deployments: o.deployments } : {} });
+export async function startOpsServer(o: {
+  port: number;
+  host?: string;
+  bus: Bus;
+  deployments?: DeploymentSource;
+  readiness?: ReadinessCheck[];
+  budgets?: BudgetSource;
+}): Promise<{ url: string; recorder: MetricsRecorder; close(): Promise<void> }> {
+  const budgets = o.budgets;
+  const metrics = createGatewayMetrics({
+    options: {
+      ...(o.deployments ? { deployments: o.deployments } : {}),
+      ...(budgets ? { budgets: async () => (await budgets()).map((b) => ({ team: recorder.teamLabel(b.teamId), remainingUsd: b.remainingUsd })) } : {}),
+    },
+  });
+  const recorder = createMetricsRecorder({ deps: { metrics } });
   const bus: ReadinessCheck = { name: 'bus', check: () => o.bus.flush() };
   const app = createOpsApp({
     deps: { metricsText: () => metrics.text(), readiness: [bus, ...(o.readiness ?? [])], ...(o.deployments ? { deployments: o.deployments } : {}) },
@@ -150,6 +188,7 @@ export async function startOpsServer(o: { port: number; host?: string; bus: Bus;
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   return {
     url: `http://127.0.0.1:${port}`,
+    recorder,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

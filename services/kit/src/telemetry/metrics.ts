@@ -23,6 +23,8 @@ export interface DeploymentStatus {
 export interface GatewayMetricsOptions {
   /** Read at scrape time for ai_gateway_deployment_cooldown. */
   deployments?: () => readonly DeploymentStatus[];
+  /** Read at scrape time for ai_gateway_budget_remaining_usd: team label (already bounded) and USD left. */
+  budgets?: () => Promise<ReadonlyArray<{ team: string; remainingUsd: number }>>;
   /** Node process metrics (process_*, nodejs_*) in the same registry. Default true. */
   processMetrics?: boolean;
 }
@@ -56,6 +58,7 @@ export function createGatewayMetrics({ options = {} }: { options?: GatewayMetric
   const registers = [registry];
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const deployments = options.deployments;
+  const budgets = options.budgets;
   const m: Omit<GatewayMetrics, 'text'> = {
     registry,
     requests: new Counter({ name: 'ai_gateway_request_total', help: 'Requests answered, by requested model group, HTTP status and team.', labelNames: ['model', 'status', 'team'], registers }),
@@ -79,7 +82,20 @@ export function createGatewayMetrics({ options = {} }: { options?: GatewayMetric
     cacheRequests: new Counter({ name: 'ai_gateway_cache_requests_total', help: 'Cache lookups by result (exact_hit|semantic_hit|miss|bypass).', labelNames: ['result'], registers }),
     costSaved: new Counter({ name: 'ai_gateway_cost_saved_usd_total', help: 'Provider cost avoided by cache hits, US dollars.', registers }),
     guardrails: new Counter({ name: 'ai_gateway_guardrail_total', help: 'Guardrail verdicts by guardrail and action.', labelNames: ['guardrail', 'action'], registers }),
-    budgetRemaining: new Gauge({ name: 'ai_gateway_budget_remaining_usd', help: 'Budget left in the current period, US dollars, by team.', labelNames: ['team'], registers }),
+    budgetRemaining: new Gauge({
+      name: 'ai_gateway_budget_remaining_usd',
+      help: 'Budget left in the current period, US dollars, by team.',
+      labelNames: ['team'],
+      registers,
+      async collect() {
+        if (!budgets) return;
+        try {
+          for (const b of await budgets()) this.set({ team: b.team }, b.remainingUsd);
+        } catch {
+          // The store is unreachable: keep the last values; readiness reports the store.
+        }
+      },
+    }),
     rateLimited: new Counter({ name: 'ai_gateway_rate_limited_total', help: 'Requests refused by the gateway rate limits.', registers }),
     overhead: new Histogram({ name: 'ai_gateway_overhead_seconds', help: 'Gateway time per request excluding the answering provider call.', buckets: OVERHEAD_BUCKETS, registers }),
     busLag: new Histogram({ name: 'ai_gateway_bus_lag_seconds', help: 'Completed events: request end to consumption by the metrics consumer.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120], registers }),

@@ -18,6 +18,8 @@ export interface MetricsRecorder {
   setBudgetRemaining(teamId: string | null, usd: number): void;
   /** Age of the oldest unrelayed outbox record, fed by the Kafka relay. */
   setRelayLag(seconds: number): void;
+  /** The bounded team label for a team id (null: 'none'). */
+  teamLabel(teamId: string | null): string;
   /** Gateway time of one request excluding the provider (measured where the reply arrives). */
   observeOverhead(seconds: number): void;
   readonly metrics: GatewayMetrics;
@@ -66,6 +68,7 @@ export function createMetricsRecorder({ deps, options = {} }: { deps: { metrics:
     setRelayLag(seconds) {
       metrics.relayLag.set(seconds);
     },
+    teamLabel: (teamId) => (options.teamLabels === false || !teamId ? NO_TEAM : teams.value(teamId)),
     observeOverhead(seconds) {
       metrics.overhead.observe(seconds);
     },
