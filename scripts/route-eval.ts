@@ -79,7 +79,10 @@ function envelopeFor(prompt: string, i: number): { env: RequestEnvelope; body: R
 export async function evaluateRoutes(embedder: Embedder | null): Promise<EvalReport> {
   const config = readRoutesConfig();
   const logger = createLogger({ name: 'route-eval', level: 'warn' });
-  const selector = createRouteSelector({ deps: { logger, embedder }, options: { rules: config.router_settings.routing_rules, autoRouter: config.router_settings.auto_router } });
+  // The eval measures the classifier, not the machine: no per-request embedding deadline here.
+  const auto = config.router_settings.auto_router;
+  const autoRouter = auto?.semantic ? { ...auto, semantic: { ...auto.semantic, timeout_ms: 60_000 } } : auto;
+  const selector = createRouteSelector({ deps: { logger, embedder }, options: { rules: config.router_settings.routing_rules, autoRouter } });
   await selector.ready;
   const modelOf = (group: string): string => config.deployments.find((d) => d.modelGroup === group)?.litellmModel ?? group;
   const cost = (group: string, promptTokens: number, completion: number): number => {
@@ -134,7 +137,9 @@ export async function localEmbedderOrNull(): Promise<Embedder | null> {
 
 function print(label: string, r: EvalReport): void {
   console.log(`\n${label}: classifier=${r.classifier}, ${r.rows.length} prompts, ${r.msPerPrompt.toFixed(1)} ms per prompt`);
-  console.log(`accuracy ${(r.accuracy * 100).toFixed(1)}%`);
+  const layers = new Map<string, number>();
+  for (const x of r.rows) layers.set(x.decision.layer, (layers.get(x.decision.layer) ?? 0) + 1);
+  console.log(`accuracy ${(r.accuracy * 100).toFixed(1)}%   decided by: ${[...layers].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const [task, t] of Object.entries(r.perTask)) console.log(`  ${task.padEnd(16)} ${t.correct}/${t.n}`);
   const saved = 1 - r.routedCostUsd / r.strongestCostUsd;
   console.log(`cost of routed traffic  $${r.routedCostUsd.toFixed(5)}`);
