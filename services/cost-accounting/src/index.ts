@@ -58,6 +58,14 @@ export { createPostgresExecutor, type PostgresOptions } from './store/postgres.t
 export { MIGRATIONS, migrate, GENESIS_HASH, type Migration } from './store/migrations.ts';
 export { canonicalJson, auditHash } from './store/audit.ts';
 export { BILLING_TOPIC, AUDIT_TOPIC, billingRecordOf, jsonEncoders } from './store/spend-sql.ts';
+// Outbox relay to Kafka and the spend reports.
+export { createOutboxRelay, backoffDelay, DEFAULT_RELAY_OPTIONS, type OutboxRelay, type RecordSink, type RelayOptions, type RelayStats } from './relay/relay.ts';
+export { createKafkaSink, type KafkaSinkOptions } from './relay/kafka-sink.ts';
+export { messageOf, requestIdOf, HEADER as RELAY_HEADERS, AVRO_CONTENT_TYPE, type RelayMessage } from './relay/messages.ts';
+export { createSpendReports, type SpendReports, type SpendReportOptions, type ReportCall } from './reports/api.ts';
+export { builtinRequestedPrice, requestedPriceOf, savingsReport, type RequestedPrice, type PricedDeployment, type SavingsReport, type SavingsLine } from './reports/savings.ts';
+export { parsePeriod, type Period } from './reports/period.ts';
+export type { OutboxClaim, OutboxBacklog, SpendLogEntry, SpendLogFilter, SpendTotalsRow } from './store/port.ts';
 // Admin API (LiteLLM-compatible, transport-free) and the accounting service with its bus protocol.
 export { createAdminApi, importConfigKeys, type AdminApi } from './admin/api.ts';
 export type { AdminRequest, AdminResponse, KeyChange } from './admin/types.ts';

@@ -11,6 +11,33 @@ export const builtinRequestedPrice: RequestedPrice = (model) => {
   return p.priced ? p : null;
 };
 
+/** What requestedPriceOf needs of a config deployment (kit's Deployment fits). */
+export interface PricedDeployment {
+  modelGroup: string;
+  providerModel: string;
+  inputCostPerToken: number | null;
+  outputCostPerToken: number | null;
+  cachedInputCostPerToken: number | null;
+}
+
+/** A requested model group is priced at its first deployment (config order = the operator's primary); aliases resolve. */
+export function requestedPriceOf(deployments: readonly PricedDeployment[], aliases: Readonly<Record<string, string>> = {}): RequestedPrice {
+  const first = new Map<string, ResolvedPrice>();
+  for (const d of deployments) {
+    if (first.has(d.modelGroup)) continue;
+    const overrides = {
+      ...(d.inputCostPerToken !== null ? { input_cost_per_token: d.inputCostPerToken } : {}),
+      ...(d.outputCostPerToken !== null ? { output_cost_per_token: d.outputCostPerToken } : {}),
+      ...(d.cachedInputCostPerToken !== null ? { cache_read_input_token_cost: d.cachedInputCostPerToken } : {}),
+    };
+    first.set(d.modelGroup, priceFor({ providerModel: d.providerModel, overrides }));
+  }
+  return (model) => {
+    const p = first.get(model) ?? first.get(aliases[model] ?? '') ?? priceFor({ providerModel: model });
+    return p.priced ? p : null;
+  };
+}
+
 export interface SpendFigures {
   requests: number;
   promptTokens: number;

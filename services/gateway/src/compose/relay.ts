@@ -2,9 +2,9 @@
 // (on when general_settings.kafka_brokers is set; otherwise records stay in the outbox) and the report endpoints,
 // answered over the bus so an ingress anywhere can serve GET /spend/logs and GET /global/spend/report.
 import type { Router } from 'express';
-import { priceFor, type Bus, type GatewayConfig, type Logger, type ResolvedPrice, type Subjects } from '@ai-gateway/kit';
+import type { Bus, GatewayConfig, Logger, Subjects } from '@ai-gateway/kit';
 import {
-  createKafkaSink, createOutboxRelay, createSpendReports, type OutboxRelay, type RecordSink, type ReportCall, type RequestedPrice, type Store,
+  createKafkaSink, createOutboxRelay, createSpendReports, requestedPriceOf, type OutboxRelay, type RecordSink, type ReportCall, type RequestedPrice, type Store,
 } from '@ai-gateway/cost-accounting';
 import { createAdminRouter, type AdminPort } from '@ai-gateway/ingress';
 import { aliasesFrom } from './router.ts';
@@ -14,23 +14,9 @@ const dec = new TextDecoder();
 
 export const reportsSubject = (subjects: Subjects): string => `${subjects.prefix}.ctl.reports`;
 
-/** A requested model group is priced at its first deployment (config order = the operator's primary); aliases resolve. */
+/** Requested model groups priced at their first deployment, aliases resolved (routing savings are measured against it). */
 export function requestedPriceFor(config: GatewayConfig): RequestedPrice {
-  const first = new Map<string, ResolvedPrice>();
-  for (const d of config.deployments) {
-    if (first.has(d.modelGroup)) continue;
-    const overrides = {
-      ...(d.inputCostPerToken !== null ? { input_cost_per_token: d.inputCostPerToken } : {}),
-      ...(d.outputCostPerToken !== null ? { output_cost_per_token: d.outputCostPerToken } : {}),
-      ...(d.cachedInputCostPerToken !== null ? { cache_read_input_token_cost: d.cachedInputCostPerToken } : {}),
-    };
-    first.set(d.modelGroup, priceFor({ providerModel: d.providerModel, overrides }));
-  }
-  const aliases = aliasesFrom(config);
-  return (model) => {
-    const p = first.get(model) ?? first.get(aliases[model] ?? '') ?? priceFor({ providerModel: model });
-    return p.priced ? p : null;
-  };
+  return requestedPriceOf(config.deployments, aliasesFrom(config));
 }
 
 export interface BillingExport {
