@@ -158,11 +158,14 @@ test('billing kafka - relay SIGKILLed mid-burst and restarted: consumer sees eve
 
     const t0 = Date.now();
     let secondTotal = 0;
+    let readyMs = 0;
     const second = startRelay(schema, (e) => {
+      if (e.event === 'ready') readyMs = Date.now() - t0;
       if (e.event === 'published' && typeof e.total === 'number') secondTotal = e.total;
     });
     children.push(second);
     await until('outbox drained', async () => (await store.outboxBacklog()).pending === 0, 120_000);
+    const drainedMs = Date.now() - t0;
     const unique = () => new Set(seen.map((s) => `${s.topic}|${s.requestId}`)).size;
     await until('consumer saw every record', () => unique() >= 2 * N, 60_000);
     const drainMs = Date.now() - t0;
@@ -195,7 +198,7 @@ test('billing kafka - relay SIGKILLed mid-burst and restarted: consumer sees eve
       lastSeq.set(s.key, s.seq);
     }
     assert.equal((await store.verifyAuditChain()).ok, true);
-    const figures = { records: 2 * N, relayedBeforeKill: kill.published, writtenAtKill: kill.written, pendingAfterKill, relayedAfterRestart: secondTotal, delivered: seen.length, duplicates, drainMs };
+    const figures = { records: 2 * N, relayedBeforeKill: kill.published, writtenAtKill: kill.written, pendingAfterKill, relayedAfterRestart: secondTotal, delivered: seen.length, duplicates, restartReadyMs: readyMs, outboxDrainedMs: drainedMs, consumerCompleteMs: drainMs };
     t.diagnostic(`kill test: ${JSON.stringify(figures)}`);
     assert.ok(kill.published > 0 && kill.published < 2 * N, `the kill landed mid-burst (${kill.published} of ${2 * N} relayed)`);
   } finally {
