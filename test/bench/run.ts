@@ -45,8 +45,8 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-async function startTargets(): Promise<{ children: Map<TargetName, Child>; notes: string[] }> {
-  const children = new Map<TargetName, Child>();
+/** Starts the targets into `children` as it goes, so the caller can stop whatever started if a later one fails. */
+async function startTargets(children: Map<TargetName, Child>): Promise<{ notes: string[] }> {
   const notes: string[] = [];
   const upstream = await startUpstream(CHUNKS);
   children.set('upstream', upstream);
@@ -60,7 +60,7 @@ async function startTargets(): Promise<{ children: Map<TargetName, Child>; notes
     if (await natsReachable()) children.set('distributed', await startDistributedGateway(config, REPLICAS));
     else notes.push(`distributed skipped: no NATS at ${natsUrl()} (run \`bash scripts/stack up\` and source .stack/env)`);
   }
-  return { children, notes };
+  return { notes };
 }
 
 function table(rows: Row[]): string {
@@ -76,9 +76,11 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const loadBefore = loadavg();
-  const { children, notes } = await startTargets();
+  const children = new Map<TargetName, Child>();
   const rows: Row[] = [];
+  let notes: string[] = [];
   try {
+    ({ notes } = await startTargets(children));
     for (const shape of ['non-stream', 'stream'] as const) {
       const perTarget = new Map<TargetName, LoadResult[]>();
       for (let round = 0; round < ROUNDS; round++) {

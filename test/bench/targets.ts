@@ -52,6 +52,8 @@ export function startEmbeddedGateway(configPath: string, nodeFlags: string[] = [
     args: ['--config', configPath, '--port', '0', '--host', '127.0.0.1'],
     nodeFlags,
     ready: LISTENING,
+    // Start-up loads the store, tokenizers and migrations: slow on a busy machine.
+    timeoutMs: 120_000,
   });
 }
 
@@ -68,7 +70,7 @@ export async function startDistributedGateway(configPath: string, replicas: numb
     args: ['--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--replicas', String(replicas)],
     env: { NATS_URL: natsUrl(), GATEWAY_BUS_NAMESPACE: namespace },
     ready: LISTENING,
-    timeoutMs: 60_000,
+    timeoutMs: 120_000,
   });
   const stop = async (): Promise<void> => {
     await child.stop();
