@@ -2,7 +2,7 @@
 // Env: BENCH_SECONDS (10) BENCH_WARMUP (2) BENCH_CONNECTIONS (32) BENCH_CHUNKS (20) BENCH_REPLICAS (1) BENCH_ROUNDS (1)
 //      BENCH_TARGETS (upstream,proxy,embedded,distributed) BENCH_PROFILE=1 (CPU profile of the embedded gateway) BENCH_STRICT=1 (exit 1 on a miss)
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTarget, measure, processTree, type LoadResult, type LoadSpec } from './load.ts';
 import { REPO_ROOT, type Child } from './processes.ts';
@@ -26,7 +26,8 @@ const PROFILE = process.env['BENCH_PROFILE'] === '1';
 const TARGETS = (process.env['BENCH_TARGETS'] ?? 'upstream,proxy,embedded,distributed').split(',') as TargetName[];
 const TARGET_RATIO: Partial<Record<TargetName, number>> = { embedded: 0.5, distributed: 0.25 };
 const RESULTS_DIR = join(REPO_ROOT, 'test/bench/results');
-const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
+// Profiles are large and only the summary matters: they go to a temporary folder (its path is printed).
+const PROFILE_DIR = join(tmpdir(), `gw-bench-profiles-${process.pid}`);
 
 interface Row extends LoadResult {
   target: TargetName;
