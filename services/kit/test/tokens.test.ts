@@ -86,3 +86,12 @@ describe('tokens', () => {
     assert.ok(perCallMs < 20, `per call ${perCallMs} ms`);
   });
 });
+
+test('tokens - a long run without spaces is counted in bounded time and never under-estimated', () => {
+  const started = performance.now();
+  const n = countTextTokens('x'.repeat(200_000), 'gpt-4o');
+  assert.ok(performance.now() - started < 1_000, 'bounded');
+  assert.ok(n >= 200_000 / 8, `at least what BPE would give (${n})`);
+  const mixed = countTextTokens(`hello ${'ab'.repeat(5_000)} world`, 'gpt-4o');
+  assert.ok(mixed > 2, 'the words around the run are still counted');
+});

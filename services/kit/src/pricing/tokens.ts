@@ -39,10 +39,33 @@ export function encodingForModel(model: string): EncodingName {
   return /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d)/.test(bare) ? 'o200k_base' : 'cl100k_base';
 }
 
+/**
+ * BPE merging is quadratic in the length of one pre-tokenised piece, so a long run without spaces
+ * (base64, minified code, an attacker's 64 KB of `x`) could stall the event loop for minutes. Runs
+ * longer than this are estimated at one token per CHARS_PER_TOKEN_LONG_RUN characters instead: dense
+ * text such as base64 or hex tokenises at 2.5–4 characters a token, so the estimate errs high, which
+ * is the safe side for reservations and context-window checks.
+ */
+const MAX_PIECE_CHARS = 256;
+const CHARS_PER_TOKEN_LONG_RUN = 2.5;
+const LONG_RUN = new RegExp(`\\S{${MAX_PIECE_CHARS + 1},}`, 'g');
+
 /** Tokens in plain text; special-token strings in user text are counted as ordinary text, never rejected. */
 export function countTextTokens(text: string, model: string): number {
   if (text.length === 0) return 0;
-  return encoderFor(encodingForModel(model)).encode(text, [], []).length;
+  const enc = encoderFor(encodingForModel(model));
+  if (text.length <= MAX_PIECE_CHARS) return enc.encode(text, [], []).length;
+  let tokens = 0;
+  let rest = '';
+  let last = 0;
+  for (const m of text.matchAll(LONG_RUN)) {
+    rest += text.slice(last, m.index);
+    last = m.index + m[0].length;
+    tokens += Math.ceil(m[0].length / CHARS_PER_TOKEN_LONG_RUN);
+  }
+  if (last === 0) return enc.encode(text, [], []).length;
+  rest += text.slice(last);
+  return tokens + (rest.length > 0 ? enc.encode(rest, [], []).length : 0);
 }
 
 // OpenAI's documented chat accounting: each message is wrapped in a few framing tokens,
