@@ -1,4 +1,5 @@
 // Grafana dashboards and Prometheus rules name only metrics and labels that /metrics exports after a traffic run.
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -116,7 +117,8 @@ litellm_settings:
     });
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
     const ask = (model: string, content: string) => client.chat.completions.create({ model, messages: [{ role: 'user', content }] });
-    const team = 'infra-team';
+    // Random: the embedded store may outlive the run, and team ids are unique.
+    const team = `infra-${randomBytes(4).toString('hex')}`;
     const made = await fetch(`${gw.url}/team/new`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ team_id: team, max_budget: 5 }) });
     assert.equal(made.status, 200);
     await ask('ok', 'hello');
