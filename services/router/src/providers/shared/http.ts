@@ -76,8 +76,13 @@ async function* guardedEvents(body: Dispatcher.ResponseData['body'], signal: Abo
   } catch (err) {
     throw mapTransportError(err, signal);
   } finally {
-    // A consumer that stops early (client gone) must release the upstream socket now, not at GC.
-    if (!body.destroyed) body.destroy();
+    // A consumer that stops early (client gone, timeout) must release the upstream socket now, not at GC.
+    // One that stopped at the end marker ([DONE], message_stop) only has the body's tail left: reading it
+    // keeps the keep-alive socket and avoids building an abort error (with its stack) on every stream.
+    if (!body.destroyed) {
+      if (signal.aborted) body.destroy();
+      else await body.dump({ limit: 16 * 1024 }).catch(() => body.destroy());
+    }
   }
 }
 
