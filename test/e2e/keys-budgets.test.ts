@@ -193,8 +193,15 @@ model_list:
     });
 
     test('enforcement - a budget resets when its budget_duration ends', async () => {
-      const key = (await admin('/key/generate', { key_alias: `reset-${tag()}`, max_budget: 0.0008, budget_duration: '2s' })).body['key'] as string;
+      const made = await admin('/key/generate', { key_alias: `reset-${tag()}`, max_budget: 0.0008, budget_duration: '3s' });
+      const key = made.body['key'] as string;
       assert.equal((await chat(key)).status, 200);
+      // Spend is booked when its completed event is recorded; wait for it so it lands in this period.
+      for (let i = 0; i < 100; i++) {
+        const info = (await call('GET', `/key/info?key=${key}`)).body['info'] as { spend: number };
+        if (info.spend > 0) break;
+        await sleep(50);
+      }
       let denied: Res | null = null;
       for (let i = 0; i < 40 && !denied; i++) {
         const r = await chat(key);
@@ -202,7 +209,8 @@ model_list:
         else await sleep(50);
       }
       assert.ok(denied, 'the second request is over budget');
-      await sleep(2_300);
+      const resetAt = Date.parse(((await call('GET', `/key/info?key=${key}`)).body['info'] as { budget_reset_at: string }).budget_reset_at);
+      await sleep(Math.max(0, resetAt - Date.now()) + 200);
       const again = await chat(key);
       assert.equal(again.status, 200, JSON.stringify(again.body));
     });

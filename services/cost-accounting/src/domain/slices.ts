@@ -149,9 +149,13 @@ export function createSliceAuthority(input: { deps: { upstream: ReservationAutho
         const slices = h.scopes.map((s) => current.get(scopeKey(s)));
         if (slices.every((s) => fits(s, h, nowMs))) {
           const taken = slices as Slice[];
+          const none: Promise<void>[] = [];
           for (const s of taken) {
             s.used = { costUsd: s.used.costUsd + h.amount.costUsd, requests: s.used.requests + h.amount.requests, tokens: s.used.tokens + h.amount.tokens, parallel: 0 };
             s.members += h.amount.parallel;
+            // A used-up slice is retired at once, so it closes (returning its room) as its last member settles,
+            // instead of lingering while its members' recorded spend is counted a second time.
+            if (s.used.requests >= s.grant.requests) retire(s, nowMs, none);
           }
           local.set(h.id, { hold: h, direct: false, slices: taken });
           return null;
