@@ -13,12 +13,12 @@ import { completedEvent } from './fixtures.ts';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SCRIPT = join(ROOT, 'scripts/report-savings.ts');
 
-function run(args: string[]): Promise<{ code: number; out: string }> {
+function run(args: string[]): Promise<{ code: number; out: string; stdout: string }> {
   return new Promise((res) => {
     const env = { ...process.env };
     delete env['DATABASE_URL'];
     execFile(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { cwd: ROOT, timeout: 60_000, env }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : 99) : 0, out: `${stdout}${stderr}` });
+      res({ code: err ? (typeof err.code === 'number' ? err.code : 99) : 0, out: `${stdout}${stderr}`, stdout });
     });
   });
 }
@@ -57,7 +57,7 @@ test('report:savings - prints spend, cache and routing savings by team and model
     assert.match(r.out, /By team\n/);
     assert.match(r.out, /By requested model\n/);
     const json = await run(['--from', '2026-11-01', '--to', '2026-11-30', '--data-dir', join(dir, 'pg'), '--config', config, '--json']);
-    const parsed = JSON.parse(json.out) as { totals: { requests: number; routing_savings: number } };
+    const parsed = JSON.parse(json.stdout) as { totals: { requests: number; routing_savings: number } };
     assert.equal(parsed.totals.requests, 3);
     assert.ok(Math.abs(parsed.totals.routing_savings - (0.0035 - 0.00021)) < 1e-9);
     const bad = await run(['--from', '2026-11-30', '--to', '2026-11-01', '--data-dir', join(dir, 'pg')]);
