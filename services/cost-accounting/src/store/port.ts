@@ -61,6 +61,11 @@ export interface Store {
 
   /** Spend log + counters + billing and audit outbox rows + audit link in one transaction; idempotent on requestId. */
   recordCompleted(event: CompletedEvent, nowMs?: number): Promise<RecordResult>;
+  /**
+   * Many events in one transaction (set-based SQL); results in input order. Ends in the same rows, counters and
+   * audit chain as recording them one by one in that order; an id already recorded or repeated yields `recorded: false`.
+   */
+  recordCompletedBatch(events: readonly CompletedEvent[], nowMs?: number): Promise<RecordResult[]>;
   getSpendLog(requestId: string): Promise<SpendLogRow | null>;
 
   pendingOutbox(limit: number): Promise<OutboxRow[]>;

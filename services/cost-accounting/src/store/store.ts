@@ -1,11 +1,13 @@
 // createSqlStore: the Store over any SQL executor (PGlite or PostgreSQL run the same SQL).
+import type { CompletedEvent } from '@ai-gateway/kit';
 import type { SqlExecutor } from './sql.ts';
 import { bytes, ms, num, str, strOrNull } from './sql.ts';
 import type { OutboxRow, Store } from './port.ts';
 import { migrate } from './migrations.ts';
 import { listBudgetRows, readBudgetRow, rollDueBudgets, upsertLimits } from './budgets-sql.ts';
 import { createSqlAuthority } from './holds-sql.ts';
-import { jsonEncoders, recordCompletedTx, verifyAuditChainSql, type RecordEncoders } from './spend-sql.ts';
+import { jsonEncoders, verifyAuditChainSql, type RecordEncoders, type RecordResult } from './spend-sql.ts';
+import { recordCompletedBatchTx } from './spend-batch-sql.ts';
 import { outboxBacklogSql, publishOutboxShard } from './outbox-sql.ts';
 import { selectSpendLogs, selectSpendTotals } from './reports-sql.ts';
 import { insertKey, insertTeam, insertTeamMember, insertUser, selectKeyByHash, selectTeamMembers } from './tenants-sql.ts';
@@ -32,6 +34,8 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
   const { sql } = input.deps;
   const enc = input.deps.encoders ?? jsonEncoders;
   const now = input.deps.now ?? Date.now;
+  const recordBatch = async (events: readonly CompletedEvent[], nowMs: number): Promise<RecordResult[]> =>
+    events.length === 0 ? [] : withRetry(() => sql.transaction((tx) => recordCompletedBatchTx(tx, events, nowMs, enc)));
   return {
     dialect: sql.dialect,
     migrate: () => migrate(sql),
@@ -62,7 +66,9 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
       return rows[0] ? num(rows[0], 'n') : 0;
     },
 
-    recordCompleted: (event, nowMs = now()) => withRetry(() => sql.transaction((tx) => recordCompletedTx(tx, event, nowMs, enc))),
+    // One code path: a single event is a batch of one.
+    recordCompleted: async (event, nowMs = now()) => (await recordBatch([event], nowMs))[0] ?? { recorded: false },
+    recordCompletedBatch: (events, nowMs = now()) => recordBatch(events, nowMs),
     async getSpendLog(requestId) {
       const r = (await sql.query('SELECT * FROM spend_logs WHERE request_id = $1', [requestId]))[0];
       if (!r) return null;

@@ -1,0 +1,198 @@
+// recordCompletedBatch: many completed events in ONE transaction with set-based SQL (spend logs idempotent on
+// request id, holds settled and spend added per budget scope, billing/audit outbox rows, audit chain links).
+import type { AuditRecord, CompletedEvent } from '@ai-gateway/kit';
+import { scopesOf } from '../domain/ledger.ts';
+import { auditHash } from './audit.ts';
+import { rollDueBudgets } from './budgets-sql.ts';
+import { decodeScope, encodeScope, lockOrder } from './holds-sql.ts';
+import { ms, num, str, strArray, type SqlRunner } from './sql.ts';
+import { AUDIT_TOPIC, BILLING_TOPIC, billingRecordOf, sanitizeCompleted, tenantKey, type RecordEncoders, type RecordResult } from './spend-sql.ts';
+
+type Column = readonly [name: string, type: string, value: (e: CompletedEvent) => unknown];
+
+const iso = (t: number): string => new Date(t).toISOString();
+
+const SPEND_COLUMNS: readonly Column[] = [
+  ['request_id', 'text', (e) => e.requestId], ['key_id', 'text', (e) => e.tenant.keyId], ['team_id', 'text', (e) => e.tenant.teamId],
+  ['user_id', 'text', (e) => e.tenant.userId], ['project_id', 'text', (e) => e.tenant.projectId],
+  ['requested_model', 'text', (e) => e.requestedModel], ['model_group', 'text', (e) => e.modelGroup],
+  ['deployment_id', 'text', (e) => e.deploymentId], ['provider', 'text', (e) => e.provider], ['provider_model', 'text', (e) => e.providerModel],
+  ['prompt_tokens', 'int', (e) => e.usage.promptTokens], ['completion_tokens', 'int', (e) => e.usage.completionTokens],
+  ['cached_tokens', 'int', (e) => e.usage.cachedTokens], ['total_tokens', 'int', (e) => e.usage.totalTokens],
+  ['usage_estimated', 'boolean', (e) => e.usageEstimated], ['cost_usd', 'float8', (e) => e.costUsd], ['saved_usd', 'float8', (e) => e.savedUsd],
+  ['cache_status', 'text', (e) => e.cacheStatus], ['outcome', 'text', (e) => e.outcome], ['http_status', 'int', (e) => e.httpStatus],
+  ['error_code', 'text', (e) => e.errorCode], ['latency_ms', 'int', (e) => Math.round(e.latencyMs)],
+  ['ttft_ms', 'int', (e) => (e.ttftMs === null ? null : Math.round(e.ttftMs))], ['attempts', 'int', (e) => e.attempts],
+  ['started_at', 'timestamptz', (e) => iso(e.receivedAtMs)], ['finished_at', 'timestamptz', (e) => iso(e.finishedAtMs)],
+];
+
+// Arrays in, one statement out: the text stays the same for any batch size (no per-size statement to parse).
+const INSERT_SPEND_LOGS = `INSERT INTO spend_logs (${SPEND_COLUMNS.map((c) => c[0]).join(', ')})
+  SELECT * FROM unnest(${SPEND_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})
+  ON CONFLICT (request_id) DO NOTHING RETURNING request_id`;
+
+const DELETE_HOLDS = 'DELETE FROM reservations WHERE id = ANY($1::text[]) RETURNING id, scopes, cost, requests, tokens, parallel, held_minute';
+
+// Same row order as the hold admission statement (ORDER BY scope, scope_id), so the two cannot deadlock.
+const LOCK_BUDGETS = `SELECT b.scope, b.scope_id, b.spend, b.reserved, b.in_flight, b.window_start, b.window_requests, b.window_tokens
+  FROM budgets b JOIN unnest($1::text[], $2::text[]) AS w(scope, scope_id) ON b.scope = w.scope AND b.scope_id = w.scope_id
+  ORDER BY b.scope, b.scope_id FOR UPDATE OF b`;
+
+const WRITE_BUDGETS = `UPDATE budgets b SET spend = v.spend, reserved = v.reserved, in_flight = v.in_flight,
+    window_requests = v.window_requests, window_tokens = v.window_tokens, updated_at = now()
+  FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::int[], $6::int[], $7::int[])
+    AS v(scope, scope_id, spend, reserved, in_flight, window_requests, window_tokens)
+  WHERE b.scope = v.scope AND b.scope_id = v.scope_id`;
+
+const INSERT_OUTBOX = `INSERT INTO outbox (topic, msg_key, payload, idempotency_key)
+  SELECT topic, msg_key, payload, idempotency_key
+  FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[]) WITH ORDINALITY AS o(topic, msg_key, payload, idempotency_key, ord)
+  ORDER BY ord
+  ON CONFLICT (idempotency_key) DO NOTHING`;
+
+const INSERT_AUDIT = `INSERT INTO audit_log (seq, request_id, occurred_at_ms, key_id, team_id, user_id, action, model, outcome, verdicts, prompt_digest, prev_hash, hash)
+  SELECT seq, request_id, occurred_at_ms, key_id, team_id, user_id, action, model, outcome, verdicts::jsonb, prompt_digest, prev_hash, hash
+  FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+    $11::text[], $12::text[], $13::text[])
+    AS a(seq, request_id, occurred_at_ms, key_id, team_id, user_id, action, model, outcome, verdicts, prompt_digest, prev_hash, hash)`;
+
+/** Inserts the spend logs; returns the events written now, in input order (first of duplicates; redeliveries skipped). */
+async function insertSpendLogs(tx: SqlRunner, events: readonly CompletedEvent[]): Promise<CompletedEvent[]> {
+  const firsts = new Map<string, CompletedEvent>();
+  for (const e of events) if (!firsts.has(e.requestId)) firsts.set(e.requestId, e);
+  // Sorted by request id: two batches racing on the same ids take the unique-key locks in one order.
+  const rows = [...firsts.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
+  const inserted = await tx.query(INSERT_SPEND_LOGS, SPEND_COLUMNS.map(([, , value]) => rows.map(value)));
+  const fresh = new Set(inserted.map((r) => str(r, 'request_id')));
+  return [...firsts.values()].filter((e) => fresh.has(e.requestId));
+}
+
+interface Counters {
+  spend: number;
+  reserved: number;
+  inFlight: number;
+  windowStartMs: number;
+  windowRequests: number;
+  windowTokens: number;
+}
+
+interface DroppedHold {
+  scopes: string[];
+  cost: number;
+  parallel: number;
+  tokens: number;
+  heldMinuteMs: number;
+}
+
+/**
+ * Settles the events' holds and adds their spend, one read and one write for all touched budget rows. The
+ * counters are folded in event order with the same clamping as settling holds one by one (dropHoldSql) and
+ * the same float additions as `spend = spend + cost` per event, so a batch ends where single records would.
+ */
+async function applyToBudgets(tx: SqlRunner, events: readonly CompletedEvent[], nowMs: number): Promise<void> {
+  const eventScopes = new Map<string, string[]>();
+  for (const e of events) eventScopes.set(e.requestId, lockOrder(scopesOf(e.tenant)).map(encodeScope));
+  const rollScopes = [...new Set([...eventScopes.values()].flat())].map(decodeScope);
+  if (rollScopes.length > 0) await rollDueBudgets(tx, nowMs, lockOrder(rollScopes));
+
+  const holds = new Map<string, DroppedHold>();
+  for (const r of await tx.query(DELETE_HOLDS, [events.map((e) => e.requestId)])) {
+    holds.set(str(r, 'id'), { scopes: strArray(r, 'scopes'), cost: num(r, 'cost'), parallel: num(r, 'parallel'), tokens: num(r, 'tokens'), heldMinuteMs: ms(r, 'held_minute') });
+  }
+  const touched = new Set([...eventScopes.values()].flat());
+  for (const h of holds.values()) for (const s of h.scopes) touched.add(s);
+  if (touched.size === 0) return;
+  const refs = [...touched].map(decodeScope);
+  const counters = new Map<string, Counters>();
+  for (const r of await tx.query(LOCK_BUDGETS, [refs.map((s) => s.kind), refs.map((s) => s.id)])) {
+    counters.set(`${str(r, 'scope')}:${str(r, 'scope_id')}`, {
+      spend: num(r, 'spend'), reserved: num(r, 'reserved'), inFlight: num(r, 'in_flight'), windowStartMs: ms(r, 'window_start'),
+      windowRequests: num(r, 'window_requests'), windowTokens: num(r, 'window_tokens'),
+    });
+  }
+  if (counters.size === 0) return;
+
+  for (const e of events) {
+    const hold = holds.get(e.requestId);
+    for (const scope of hold?.scopes ?? []) {
+      const c = counters.get(scope);
+      if (!hold || !c) continue;
+      c.reserved = Math.max(0, c.reserved - hold.cost);
+      c.inFlight = Math.max(0, c.inFlight - hold.parallel);
+      if (c.windowStartMs === hold.heldMinuteMs) {
+        // A settle keeps the request in its minute (window_requests unchanged) and books the actual tokens.
+        c.windowRequests = Math.max(0, c.windowRequests);
+        c.windowTokens = Math.max(0, c.windowTokens - hold.tokens + Math.round(e.usage.totalTokens));
+      }
+    }
+    for (const scope of eventScopes.get(e.requestId) ?? []) {
+      const c = counters.get(scope);
+      if (c) c.spend = c.spend + e.costUsd;
+    }
+  }
+  const keys = [...counters.keys()].map(decodeScope);
+  const values = [...counters.values()];
+  await tx.query(WRITE_BUDGETS, [
+    keys.map((s) => s.kind), keys.map((s) => s.id), values.map((c) => c.spend), values.map((c) => c.reserved),
+    values.map((c) => c.inFlight), values.map((c) => c.windowRequests), values.map((c) => c.windowTokens),
+  ]);
+}
+
+/** Links the events into the audit chain in order: one head lock, one insert, one head update. */
+async function appendAuditBatch(tx: SqlRunner, events: readonly CompletedEvent[]): Promise<AuditRecord[]> {
+  const head = (await tx.query('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE'))[0];
+  if (!head) throw new Error('audit_head row missing: run migrations');
+  let seq = num(head, 'seq');
+  let prevHash = str(head, 'hash');
+  const records = events.map((e): AuditRecord => {
+    const body: Omit<AuditRecord, 'hash'> = {
+      seq: ++seq, requestId: e.requestId, occurredAtMs: Math.round(e.finishedAtMs), keyId: e.tenant.keyId,
+      teamId: e.tenant.teamId, userId: e.tenant.userId, action: e.callType, model: e.modelGroup ?? e.requestedModel,
+      outcome: e.outcome, verdicts: e.verdicts, promptDigest: e.promptDigest, prevHash,
+    };
+    prevHash = auditHash(body);
+    return { ...body, hash: prevHash };
+  });
+  const col = <T>(f: (r: AuditRecord) => T): T[] => records.map(f);
+  await tx.query(INSERT_AUDIT, [
+    col((r) => r.seq), col((r) => r.requestId), col((r) => r.occurredAtMs), col((r) => r.keyId), col((r) => r.teamId),
+    col((r) => r.userId), col((r) => r.action), col((r) => r.model), col((r) => r.outcome), col((r) => JSON.stringify(r.verdicts)),
+    col((r) => r.promptDigest), col((r) => r.prevHash), col((r) => r.hash),
+  ]);
+  await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prevHash]);
+  return records;
+}
+
+/**
+ * Records the events in the caller's transaction; results are in input order. A request id already recorded
+ * (redelivery) or repeated in the batch yields `{ recorded: false }` and writes nothing more.
+ */
+export async function recordCompletedBatchTx(tx: SqlRunner, raw: readonly CompletedEvent[], nowMs: number, enc: RecordEncoders): Promise<RecordResult[]> {
+  const fresh = await insertSpendLogs(tx, raw.map((e) => sanitizeCompleted(e, nowMs)));
+  const results = new Map<string, RecordResult>();
+  if (fresh.length > 0) {
+    await applyToBudgets(tx, fresh, nowMs);
+    const audits = await appendAuditBatch(tx, fresh);
+    const topics: string[] = [];
+    const keys: string[] = [];
+    const payloads: Uint8Array[] = [];
+    const ids: string[] = [];
+    fresh.forEach((e, i) => {
+      const billing = billingRecordOf(e);
+      const audit = audits[i] as AuditRecord;
+      const key = tenantKey(e);
+      topics.push(BILLING_TOPIC, AUDIT_TOPIC);
+      keys.push(key, key);
+      payloads.push(enc.billing(billing), enc.audit(audit));
+      ids.push(`billing:${e.requestId}`, `audit:${e.requestId}`);
+      results.set(e.requestId, { recorded: true, billing, audit });
+    });
+    await tx.query(INSERT_OUTBOX, [topics, keys, payloads, ids]);
+  }
+  // Only the first occurrence of a request id can carry its result; later copies are duplicates.
+  return raw.map((e) => {
+    const r = results.get(e.requestId);
+    if (r) results.delete(e.requestId);
+    return r ?? { recorded: false };
+  });
+}
