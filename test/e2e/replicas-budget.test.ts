@@ -122,9 +122,9 @@ model_list:
     // overspend — stronger than "budget + requests in flight when it was reached".
     assert.ok(logs.spend <= budget + 1e-9, `spent ${logs.spend} > budget ${budget}`);
     assert.ok(ok <= 50, `admitted ${ok} > 50`);
-    // Under-admission is possible, never overspend: while a slice is open its members' recorded spend and its
-    // reservation both count, so on a loaded machine (completions landing mid-burst) 40 of 50 is typical, 50 when idle.
-    assert.ok(ok >= 35, `admitted only ${ok} of 50 (slices left too much unused)`);
+    // Never overspend; under-admission only by room stranded in slices retired early (e.g. a prompt too big
+    // for its slice). Finished members leave their slice's hold when their spend is booked, so this is 50 here.
+    assert.ok(ok >= 45, `admitted only ${ok} of 50 (slices left too much unused)`);
     assert.equal(logs.success, ok);
     assert.ok(Math.abs(keyRow.spend - logs.spend) < 1e-9, 'the budget counter equals the spend log');
   });

@@ -72,7 +72,7 @@ export type { AdminRequest, AdminResponse, KeyChange } from './admin/types.ts';
 export type { KeyGrant } from './admin/records.ts';
 export { startAccountingService, type AccountingService, type AccountingServiceDeps, type AccountingServiceOptions } from './service/accounting-service.ts';
 export {
-  HOLDER_METADATA, accountingSubjects, createBusAuthority, createBusKeyDirectory, createBusAdmin, watchKeyChanges, watchSettled,
+  HOLDER_METADATA, SLICES_METADATA, encodeSlices, accountingSubjects, createBusAuthority, createBusKeyDirectory, createBusAdmin, watchKeyChanges, watchSettled,
   type AccountingSubjects, type KeyDirectoryClient, type Settled,
 } from './service/protocol.ts';
 export { openAccountingStore, type OpenedStore, type StoreLocation } from './service/open-store.ts';

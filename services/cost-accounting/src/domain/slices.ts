@@ -33,6 +33,8 @@ type LocalHold = { hold: Hold; direct: true } | { hold: Hold; direct: false; sli
 export interface SliceAuthority extends ReservationAuthority {
   /** Upstream round trips made so far (slice grants, direct holds, slice returns). */
   readonly upstreamCalls: number;
+  /** Upstream ids of the slices a request was admitted from (empty for a direct hold or an unknown id). */
+  slicesOf(id: string): string[];
 }
 
 const fits = (s: Slice | undefined, h: Hold, nowMs: number): s is Slice =>
@@ -134,6 +136,10 @@ export function createSliceAuthority(input: { deps: { upstream: ReservationAutho
   return {
     get upstreamCalls() {
       return calls;
+    },
+    slicesOf(id) {
+      const l = local.get(id);
+      return l && !l.direct ? l.slices.map((s) => s.id) : [];
     },
     async acquire(h, nowMs) {
       if (local.has(h.id)) return null;

@@ -9,7 +9,8 @@ import type { MemoryAuthority } from '../domain/memory-authority.ts';
 import type { ScopeRef } from '../domain/reservation.ts';
 import type { Store } from '../store/port.ts';
 import type { SqlExecutor } from '../store/sql.ts';
-import { HOLDER_METADATA, accountingSubjects, errorHeaders, fromBytes, toBytes, type HoldOp, type Settled } from './protocol.ts';
+import { HOLDER_METADATA, SLICES_METADATA, accountingSubjects, decodeSlices, errorHeaders, fromBytes, toBytes, type HoldOp, type Settled } from './protocol.ts';
+import { shrinkSlices } from './slice-sql.ts';
 
 export interface AccountingServiceDeps {
   bus: Bus;
@@ -107,7 +108,12 @@ export async function startAccountingService(input: { deps: AccountingServiceDep
       return;
     }
     const result = await store.recordCompleted(evt);
-    if (result.recorded) recorded++;
+    if (result.recorded) {
+      recorded++;
+      // Only on first recording: a redelivery must not take the estimate out twice (skipping it is conservative).
+      const slices = decodeSlices(evt.metadata[SLICES_METADATA]);
+      if (slices && !memory) await shrinkSlices(sql, slices.ids, slices.costUsd);
+    }
     const actual = { costUsd: evt.costUsd, tokens: evt.usage.totalTokens };
     if (memory) await memory.settle(evt.requestId, actual, now());
     const holder = evt.metadata[HOLDER_METADATA];

@@ -8,6 +8,20 @@ import type { AdminRequest, AdminResponse, KeyChange } from '../admin/types.ts';
 
 /** Envelope metadata naming the process that holds a request's reservation (its slice); settles go there. */
 export const HOLDER_METADATA = 'x-gateway-reservation-holder';
+/** Envelope metadata `<estimate USD>|<slice id>,…`: once the spend is booked, the estimate leaves those slices. */
+export const SLICES_METADATA = 'x-gateway-reservation-slices';
+
+export function encodeSlices(costUsd: number, ids: readonly string[]): string {
+  return `${costUsd}|${ids.join(',')}`;
+}
+
+export function decodeSlices(text: string | undefined): { costUsd: number; ids: string[] } | null {
+  if (!text) return null;
+  const bar = text.indexOf('|');
+  const costUsd = Number(text.slice(0, bar));
+  const ids = text.slice(bar + 1).split(',').filter((s) => s.startsWith('slice:') && s.length <= 256);
+  return bar > 0 && Number.isFinite(costUsd) && costUsd > 0 && ids.length > 0 ? { costUsd, ids } : null;
+}
 
 export interface AccountingSubjects {
   holds: string;

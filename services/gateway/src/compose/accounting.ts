@@ -3,7 +3,7 @@
 import type { Router } from 'express';
 import { GatewayError, countTextTokens, priceFor, warmEncoders, type Bus, type Deployment, type GatewayConfig, type Logger, type Subjects, type openai } from '@ai-gateway/kit';
 import {
-  HOLDER_METADATA, createBusAdmin, createBusAuthority, createBusKeyDirectory, createMemoryAuthority, createSliceAuthority, denialError,
+  HOLDER_METADATA, SLICES_METADATA, encodeSlices, createBusAdmin, createBusAuthority, createBusKeyDirectory, createMemoryAuthority, createSliceAuthority, denialError,
   estimateAmount, estimateChatReservation, importConfigKeys, minuteStart, openAccountingStore, scopesOf, seedMemoryAuthority, startAccountingService,
   watchKeyChanges, watchSettled, type AccountingService, type Amount, type Store, type Denial, type Hold, type ReservationAuthority, type SliceAuthority,
 } from '@ai-gateway/cost-accounting';
@@ -196,8 +196,9 @@ export function buildIngressAccounting(o: {
       const denial = await authority.acquire(hold, t);
       if (denial) throw denialToError(denial, t);
       let released = false;
+      const sliceIds = slices?.slicesOf(hold.id) ?? [];
       return {
-        metadata: holderMeta,
+        metadata: sliceIds.length ? { ...holderMeta, [SLICES_METADATA]: encodeSlices(hold.amount.costUsd, sliceIds) } : holderMeta,
         release() {
           if (released) return;
           released = true;
