@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every gateway service; docker-compose.yml picks the entry with `command`.
-# There is no build step: TypeScript runs through tsx (`node --import tsx <entry>.ts`).
+# There is no build step: TypeScript is transpiled at load by esbuild (`node --import ./scripts/runtime/register.mjs <entry>.ts`).
 
 # Only the package manifests, so the `npm ci` layer below is reused until a package.json or the lock changes.
 FROM node:20-slim AS manifests
@@ -13,7 +13,7 @@ WORKDIR /app
 ENV npm_config_update_notifier=false
 COPY package.json package-lock.json .npmrc ./
 COPY --from=manifests /app/services ./services
-# Full install: tsx (a root devDependency) is the runtime loader.
+# Full install: esbuild (a root devDependency) is the runtime TypeScript loader.
 RUN npm ci && npm cache clean --force
 
 FROM node:20-slim AS runtime
@@ -29,4 +29,4 @@ RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 4000
 # Default: the whole gateway in one process (embedded mode). Compose runs one service per container instead.
-CMD ["node", "--import", "tsx", "services/gateway/src/main.ts"]
+CMD ["node", "--import", "./scripts/runtime/register.mjs", "services/gateway/src/main.ts"]

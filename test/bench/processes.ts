@@ -16,8 +16,10 @@ export interface Child {
 
 export interface SpawnOptions {
   name: string;
-  /** Script path relative to the repo root, run with `node --import tsx`. */
+  /** Script path relative to the repo root, run with `node --import tsx` (or the production loader). */
   script: string;
+  /** `production`: the loader `npm start` uses (scripts/runtime/register.mjs), so the gateway is measured as users run it. */
+  runtime?: 'tsx' | 'production';
   args?: string[];
   env?: Record<string, string | undefined>;
   /** Extra node flags (e.g. --cpu-prof). */
@@ -41,7 +43,8 @@ export function freePort(): Promise<number> {
 }
 
 export function startChild(o: SpawnOptions): Promise<Child> {
-  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', o.script, ...(o.args ?? [])], {
+  const loader = o.runtime === 'production' ? './scripts/runtime/register.mjs' : 'tsx';
+  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', loader, o.script, ...(o.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

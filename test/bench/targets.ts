@@ -49,6 +49,7 @@ export function startEmbeddedGateway(configPath: string, nodeFlags: string[] = [
   return startChild({
     name: 'gateway (embedded)',
     script: 'services/gateway/src/main.ts',
+    runtime: 'production',
     args: ['--config', configPath, '--port', '0', '--host', '127.0.0.1'],
     nodeFlags,
     ready: LISTENING,
@@ -67,6 +68,7 @@ export async function startDistributedGateway(configPath: string, replicas: numb
   const child = await startChild({
     name: `gateway (distributed, ${replicas}+${replicas})`,
     script: 'services/gateway/src/distributed.ts',
+    runtime: 'production',
     args: ['--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--replicas', String(replicas)],
     env: { NATS_URL: natsUrl(), GATEWAY_BUS_NAMESPACE: namespace },
     ready: LISTENING,
