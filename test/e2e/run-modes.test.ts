@@ -1,4 +1,4 @@
-// End to end: `npm start` and `npm run start:distributed` as real processes, as a newcomer runs them.
+// End to end: `npm start` and `npm run start:distributed` as real processes (same loader), as a newcomer runs them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +10,7 @@ import { NATS_URL } from '../support/gateway.ts';
 const ENTRY = { embedded: 'services/gateway/src/main.ts', distributed: 'services/gateway/src/distributed.ts' } as const;
 
 async function startProcess(entry: string, args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, ['--import', './scripts/runtime/register.mjs', entry, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -95,7 +95,7 @@ test('a config with a wrong type stops start-up with the YAML path and the expec
   const dir = mkdtempSync(join(tmpdir(), 'gw-bad-'));
   const path = join(dir, 'bad.yaml');
   writeFileSync(path, 'model_list:\n  - model_name: demo\n    litellm_params: { model: demo/echo, rpm: lots }\n');
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY.embedded, '--config', path, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', './scripts/runtime/register.mjs', ENTRY.embedded, '--config', path, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
