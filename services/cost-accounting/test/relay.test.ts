@@ -121,6 +121,22 @@ describe('outbox relay on PGlite', () => {
     assert.equal((await relay.lag()).pending, 0);
     await store.close();
   });
+
+  test('relay - stop() returns within stopTimeoutMs while a send hangs, and the unacked rows stay pending', async () => {
+    const store = await open();
+    await burst(store, 2);
+    let sent = 0;
+    const hanging: RecordSink = { send: () => ((sent++), new Promise<void>(() => {})), close: async () => {} };
+    const relay = createOutboxRelay({ deps: { store, sink: hanging }, options: { shards: 1, stopTimeoutMs: 100 } });
+    relay.start();
+    const deadline = Date.now() + 5_000;
+    while (sent === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const t0 = Date.now();
+    await relay.stop();
+    assert.ok(Date.now() - t0 < 1_000);
+    assert.equal((await relay.lag()).pending, 4);
+    await store.close();
+  });
 });
 
 test('relay - backoff doubles from the minimum and stops at the maximum', () => {

@@ -19,9 +19,11 @@ export interface RelayOptions {
   idleMs: number;
   backoffMinMs: number;
   backoffMaxMs: number;
+  /** stop() waits this long for the batch in flight (a down broker can hold it); an unfinished batch stays pending. */
+  stopTimeoutMs: number;
 }
 
-export const DEFAULT_RELAY_OPTIONS: Readonly<RelayOptions> = Object.freeze({ batchSize: 500, shards: 8, idleMs: 200, backoffMinMs: 100, backoffMaxMs: 10_000 });
+export const DEFAULT_RELAY_OPTIONS: Readonly<RelayOptions> = Object.freeze({ batchSize: 500, shards: 8, idleMs: 200, backoffMinMs: 100, backoffMaxMs: 10_000, stopTimeoutMs: 5_000 });
 
 export interface RelayStats {
   published: number;
@@ -35,7 +37,7 @@ export interface RelayStats {
 export interface OutboxRelay {
   /** Runs the loop until stop(). */
   start(): void;
-  /** Ends the loop after the batch in flight; the sink is left open (its owner closes it). */
+  /** Ends the loop after the batch in flight (bounded by stopTimeoutMs); the sink is left open (its owner closes it). */
   stop(): Promise<void>;
   /** One pass over every shard; returns rows published (throws what the sink threw). */
   passOnce(): Promise<number>;
@@ -60,6 +62,7 @@ export function createOutboxRelay(input: {
   let nextShard = 0;
   let running: Promise<void> | null = null;
   let stopping = false;
+  let generation = 0; // a loop left running by a timed-out stop() ends when a new one starts
   let wake: (() => void) | null = null;
 
   const publish = async (rows: readonly OutboxRow[]): Promise<void> => {
@@ -96,8 +99,8 @@ export function createOutboxRelay(input: {
       };
     });
 
-  async function loop(): Promise<void> {
-    while (!stopping) {
+  async function loop(gen: number): Promise<void> {
+    while (!stopping && gen === generation) {
       try {
         const n = await passOnce();
         if (stats.consecutiveFailures > 0) logger?.info({ afterFailures: stats.consecutiveFailures }, 'outbox relay: publishing again');
@@ -119,12 +122,15 @@ export function createOutboxRelay(input: {
     start() {
       if (running) return;
       stopping = false;
-      running = loop();
+      running = loop(++generation);
     },
     async stop() {
       stopping = true;
       wake?.();
-      await running;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((r) => (timer = setTimeout(r, o.stopTimeoutMs)));
+      await Promise.race([running, timeout]);
+      clearTimeout(timer);
       running = null;
     },
     passOnce,
