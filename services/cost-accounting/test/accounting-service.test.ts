@@ -76,4 +76,12 @@ describe('accounting service (in-process bus, PGlite)', () => {
     await until(() => service.recorded === 1);
     w.stop();
   });
+
+  test('service - an event Postgres refuses as is (NUL in text) is recorded without it and never blocks the stream', async () => {
+    const tenant = { keyId: null, keyAlias: null, teamId: null, userId: null, projectId: null };
+    await bus.publishDurable(subjects.completed, avroCodec.encodeCompleted(completedEvent({ requestId: 'req-nul', tenant, requestedModel: 'gpt\u0000x' })));
+    await bus.publishDurable(subjects.completed, avroCodec.encodeCompleted(completedEvent({ requestId: 'req-after', tenant })));
+    await until(async () => (await opened.store.getSpendLog('req-after')) !== null);
+    assert.equal((await opened.store.getSpendLog('req-nul'))?.model, 'gptx');
+  });
 });

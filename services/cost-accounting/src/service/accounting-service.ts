@@ -1,6 +1,6 @@
 // The accounting service: records completed events (spend + outbox + audit, one transaction) then settles their
 // holds, sweeps expired holds and ended budget periods, and answers holds, key lookups and admin calls on the bus.
-import { avroCodec, type Bus, type BusMessage, type Logger, type Subjects } from '@ai-gateway/kit';
+import { avroCodec, type Bus, type BusMessage, type CompletedEvent, type Logger, type Subjects } from '@ai-gateway/kit';
 import { createAdminApi, type AdminApi } from '../admin/api.ts';
 import { grantByHash } from '../admin/records.ts';
 import { isEmptyChange, type AdminRequest, type KeyChange } from '../admin/types.ts';
@@ -42,6 +42,19 @@ export interface AccountingService {
   close(): Promise<void>;
 }
 
+const MAX_DELIVERIES = 5;
+
+/** SQLSTATE class 22 (data exception, e.g. a NUL byte in text): retrying the same input cannot succeed. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
+/** Text fields without NUL bytes (Postgres text cannot hold them); everything else unchanged. */
+function withoutNul(evt: CompletedEvent): CompletedEvent {
+  return JSON.parse(JSON.stringify(evt).replaceAll('\\u0000', '')) as CompletedEvent;
+}
+
 export async function startAccountingService(input: { deps: AccountingServiceDeps; options?: Partial<AccountingServiceOptions> }): Promise<AccountingService> {
   const { bus, store, sql, logger, authority, memory } = input.deps;
   const now = input.deps.now ?? Date.now;
@@ -50,6 +63,15 @@ export async function startAccountingService(input: { deps: AccountingServiceDep
   const admin = createAdminApi({ deps: { sql, logger, now } });
   const subs: { unsubscribe(): void }[] = [];
   let recorded = 0;
+
+  async function record(evt: CompletedEvent) {
+    try {
+      return await store.recordCompleted(evt);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      return store.recordCompleted(withoutNul(evt));
+    }
+  }
 
   async function reloadScope(ref: ScopeRef, deleted: boolean): Promise<void> {
     if (!memory) return;
@@ -107,7 +129,16 @@ export async function startAccountingService(input: { deps: AccountingServiceDep
       msg.ack();
       return;
     }
-    const result = await store.recordCompleted(evt);
+    let result;
+    try {
+      result = await record(evt);
+    } catch (err) {
+      // A poison event must not block the stream: after a few tries (or on input Postgres refuses) it is logged and dropped.
+      if (msg.deliveries < MAX_DELIVERIES && !isDataError(err)) throw err;
+      logger.error({ err, requestId: evt.requestId, deliveries: msg.deliveries }, 'dropped a completed event that cannot be recorded');
+      msg.ack();
+      return;
+    }
     if (result.recorded) {
       recorded++;
       // Only on first recording: a redelivery must not take the estimate out twice (skipping it is conservative).
