@@ -94,6 +94,22 @@ test('batcher - never dead-letters while the store itself fails: everything is r
   assert.equal(b.deadLettered, 0);
 });
 
+test('batcher - dead-letters at once an event the store refuses as bad data (SQLSTATE class 22) after the repair hook', async () => {
+  const { store } = fakeStore((batch) => batch.some((e) => e.requestId === 'nul'));
+  const tried: string[] = [];
+  const recordOne = async (e: CompletedEvent): Promise<RecordResult> => {
+    tried.push(e.requestId);
+    if (e.requestId === 'nul') throw Object.assign(new Error('invalid byte sequence'), { code: '22021' });
+    return { recorded: false };
+  };
+  const b = createCompletedBatcher({ deps: { store, logger, recordOne, afterRecord: async () => {} }, options: { maxBatch: 2, maxDelayMs: 5 } });
+  const msgs = [message('ok'), message('nul')];
+  await Promise.all(msgs.map((m) => b.handle(m)));
+  assert.deepEqual(tried, ['ok', 'nul']);
+  assert.deepEqual(msgs.map((m) => m.state), ['acked', 'acked']);
+  assert.equal(b.deadLettered, 1);
+});
+
 test('batcher - acks an undecodable message at once and naks one whose settling failed', async () => {
   const { store } = fakeStore();
   const b = createCompletedBatcher({ deps: { store, logger, afterRecord: async (e) => { if (e.requestId === 'x') throw new Error('settle failed'); } }, options: { maxDelayMs: 5 } });

@@ -1,6 +1,6 @@
 // The accounting service: records completed events (spend + outbox + audit, one transaction) then settles their
 // holds, sweeps expired holds and ended budget periods, and answers holds, key lookups and admin calls on the bus.
-import { avroCodec, type Bus, type BusMessage, type CompletedEvent, type Logger, type Subjects } from '@ai-gateway/kit';
+import { type Bus, type BusMessage, type CompletedEvent, type Logger, type Subjects } from '@ai-gateway/kit';
 import { createAdminApi, type AdminApi } from '../admin/api.ts';
 import { grantByHash } from '../admin/records.ts';
 import { isEmptyChange, type AdminRequest, type KeyChange } from '../admin/types.ts';
@@ -11,6 +11,7 @@ import type { Store } from '../store/port.ts';
 import type { SqlExecutor } from '../store/sql.ts';
 import { HOLDER_METADATA, SLICES_METADATA, accountingSubjects, decodeSlices, errorHeaders, fromBytes, toBytes, type HoldOp, type Settled } from './protocol.ts';
 import { shrinkSlices } from './slice-sql.ts';
+import { createCompletedBatcher } from './completed-batcher.ts';
 
 export interface AccountingServiceDeps {
   bus: Bus;
@@ -120,39 +121,26 @@ export async function startAccountingService(input: { deps: AccountingServiceDep
   }
 
   // Spend is committed first; only then is the hold dropped, so no replica sees room the spend has not taken yet.
-  const consumer = await bus.consumeDurable(input.deps.subjects.completed, opts.durableName, async (msg) => {
-    let evt;
-    try {
-      evt = avroCodec.decodeCompleted(msg.data);
-    } catch (err) {
-      logger.error({ err }, 'dropped an undecodable completed event');
-      msg.ack();
-      return;
-    }
-    let result;
-    try {
-      result = await record(evt);
-    } catch (err) {
-      // A poison event must not block the stream: after a few tries (or on input Postgres refuses) it is logged and dropped.
-      if (msg.deliveries < MAX_DELIVERIES && !isDataError(err)) throw err;
-      logger.error({ err, requestId: evt.requestId, deliveries: msg.deliveries }, 'dropped a completed event that cannot be recorded');
-      msg.ack();
-      return;
-    }
-    if (result.recorded) {
-      recorded++;
-      // Only on first recording: a redelivery must not take the estimate out twice (skipping it is conservative).
-      const slices = decodeSlices(evt.metadata[SLICES_METADATA]);
-      if (slices && !memory) await shrinkSlices(sql, slices.ids, slices.costUsd);
-    }
-    const actual = { costUsd: evt.costUsd, tokens: evt.usage.totalTokens };
-    if (memory) await memory.settle(evt.requestId, actual, now());
-    const holder = evt.metadata[HOLDER_METADATA];
-    if (holder && /^[A-Za-z0-9_-]{1,128}$/.test(holder)) {
-      bus.publish(subjects.settled(holder), toBytes({ requestId: evt.requestId, ...actual } satisfies Settled));
-    }
-    msg.ack();
-  }, { ackWaitMs: 30_000, maxInFlight: 8 });
+  // Events are recorded in batches (one transaction each, acked after commit); a poison event is dead-lettered.
+  const batcher = createCompletedBatcher({
+    deps: { store, logger, recordOne: record, afterRecord: async (evt, isNew) => {
+      if (isNew) {
+        recorded++;
+        // Only on first recording: a redelivery must not take the estimate out twice (skipping it is conservative).
+        const slices = decodeSlices(evt.metadata[SLICES_METADATA]);
+        if (slices && !memory) await shrinkSlices(sql, slices.ids, slices.costUsd);
+      }
+      const actual = { costUsd: evt.costUsd, tokens: evt.usage.totalTokens };
+      if (memory) await memory.settle(evt.requestId, actual, now());
+      const holder = evt.metadata[HOLDER_METADATA];
+      if (holder && /^[A-Za-z0-9_-]{1,128}$/.test(holder)) {
+        bus.publish(subjects.settled(holder), toBytes({ requestId: evt.requestId, ...actual } satisfies Settled));
+      }
+    } },
+    options: { deadLetterAfterDeliveries: MAX_DELIVERIES },
+  });
+  // In flight: two batches' worth, so the next batch fills while one commits.
+  const consumer = await bus.consumeDurable(input.deps.subjects.completed, opts.durableName, (msg) => batcher.handle(msg), { ackWaitMs: 30_000, maxInFlight: 512 });
 
   let sweeping = false;
   const timer = setInterval(() => {

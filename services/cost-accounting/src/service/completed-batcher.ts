@@ -15,13 +15,21 @@ export interface CompletedBatcherOptions {
   retryDelayMs: number;
 }
 
-export const defaultBatcherOptions = (): CompletedBatcherOptions => ({ maxBatch: 256, maxDelayMs: 20, deadLetterAfterDeliveries: 3, retryDelayMs: 1_000 });
+export const defaultBatcherOptions = (): CompletedBatcherOptions => ({ maxBatch: 256, maxDelayMs: 20, deadLetterAfterDeliveries: 5, retryDelayMs: 1_000 });
 
 export interface CompletedBatcherDeps {
   store: Pick<Store, 'recordCompletedBatch' | 'getSpendLog'>;
   logger: Logger;
   /** Work after the spend committed (settle the hold, tell the holder); `isNew` false on a redelivery. A throw naks the message. */
   afterRecord(evt: CompletedEvent, isNew: boolean): Promise<void>;
+  /** Records one event when its batch failed (e.g. with input repairs); default: a batch of one. */
+  recordOne?(evt: CompletedEvent): Promise<RecordResult>;
+}
+
+/** SQLSTATE class 22 (data exception): the store answered, and the same input can never succeed. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 export interface CompletedBatcher {
@@ -41,6 +49,7 @@ interface Item {
 
 export function createCompletedBatcher(input: { deps: CompletedBatcherDeps; options?: Partial<CompletedBatcherOptions> }): CompletedBatcher {
   const { store, logger, afterRecord } = input.deps;
+  const recordOne = input.deps.recordOne ?? (async (evt: CompletedEvent) => (await store.recordCompletedBatch([evt]))[0] ?? { recorded: false });
   const opts = { ...defaultBatcherOptions(), ...input.options };
   let pending: Item[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -61,12 +70,11 @@ export function createCompletedBatcher(input: { deps: CompletedBatcherDeps; opti
   async function recordOneByOne(items: readonly Item[]): Promise<void> {
     for (const item of items) {
       try {
-        const [result] = await store.recordCompletedBatch([item.evt]);
-        await settle(item, result ?? { recorded: false });
+        await settle(item, await recordOne(item.evt));
         continue;
       } catch (err) {
-        if (item.msg.deliveries >= opts.deadLetterAfterDeliveries && (await storeAnswers(item.evt.requestId))) {
-          // The store works and this event failed alone on several deliveries: it would fail forever.
+        if (isDataError(err) || (item.msg.deliveries >= opts.deadLetterAfterDeliveries && (await storeAnswers(item.evt.requestId)))) {
+          // Refused input, or the store works and this event failed alone on several deliveries: it would fail forever.
           deadLettered++;
           logger.error({ err, requestId: item.evt.requestId, deliveries: item.msg.deliveries }, 'dead letter: completed event cannot be recorded; acked without spend');
           item.msg.ack();
