@@ -53,7 +53,12 @@ const LONG_RUN = new RegExp(`\\S{${MAX_PIECE_CHARS + 1},}`, 'g');
 /** Tokens in plain text; special-token strings in user text are counted as ordinary text, never rejected. */
 export function countTextTokens(text: string, model: string): number {
   if (text.length === 0) return 0;
-  const enc = encoderFor(encodingForModel(model));
+  return countWith(encoderFor(encodingForModel(model)), text);
+}
+
+/** countTextTokens with the encoder already chosen (message contents go through the same long-run guard). */
+function countWith(enc: Tiktoken, text: string): number {
+  if (text.length === 0) return 0;
   if (text.length <= MAX_PIECE_CHARS) return enc.encode(text, [], []).length;
   let tokens = 0;
   let rest = '';
@@ -83,10 +88,10 @@ const TOKENS_PER_TOOL = 8;
 
 function contentTokens(content: openai.ChatMessage['content'], enc: Tiktoken): number {
   if (content == null) return 0;
-  if (typeof content === 'string') return enc.encode(content, [], []).length;
+  if (typeof content === 'string') return countWith(enc, content);
   let n = 0;
   for (const part of content) {
-    if (part.type === 'text' && typeof part.text === 'string') n += enc.encode(part.text, [], []).length;
+    if (part.type === 'text' && typeof part.text === 'string') n += countWith(enc, part.text);
     else if (part.type === 'image_url') {
       const detail = (part as openai.ImagePart).image_url?.detail;
       n += detail === 'low' ? IMAGE_TOKENS_LOW : IMAGE_TOKENS_DEFAULT;
