@@ -2,6 +2,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { banner, loadConfigOrExit, parseCli, rootLogger } from './cli.ts';
 import { slipFor } from './compose/stages.ts';
+import { stagesFromEnv } from './node-services.ts';
 import { runService, type ServiceRole } from './services/run.ts';
 
 const ROLE_ENV = 'GATEWAY_ROLE';
@@ -12,13 +13,13 @@ if (cluster.isPrimary) {
   const config = loadConfigOrExit(cli.configPath, logger);
   const port = cli.port ?? config.general_settings.port;
   const host = cli.host ?? config.general_settings.host;
-  // Every stage of the slip gets its own process; ingress and router are replicated.
+  // Ingress and router processes, replicated; the ingress hosts the guardrail stage and the router the cache
+  // (GATEWAY_INGRESS_STAGES / GATEWAY_ROUTER_STAGES); any stage they do not host gets processes of its own.
+  const slip = slipFor(config);
+  const coHosted = new Set([...stagesFromEnv('GATEWAY_INGRESS_STAGES', ['pii']), ...stagesFromEnv('GATEWAY_ROUTER_STAGES', ['cache', 'router'])]);
   const roles: ServiceRole[] = [];
-  for (const stage of slipFor(config)) {
-    const n = stage === 'router' ? cli.replicas : 1;
-    for (let i = 0; i < n; i++) roles.push(stage);
-  }
-  for (let i = 0; i < cli.replicas; i++) roles.push('ingress');
+  for (const stage of slip) if (!coHosted.has(stage) && stage !== 'router') roles.push(stage);
+  for (let i = 0; i < cli.replicas; i++) roles.push('router', 'ingress');
   // Cost accounting needs Postgres in this mode; without database_url keys and budgets are off (master key only).
   if (config.general_settings.database_url) roles.push('accounting');
   let ready = 0;

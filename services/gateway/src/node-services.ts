@@ -87,8 +87,9 @@ export async function startStageService(o: {
 
 export async function startIngressService(o: { config: GatewayConfig; logger: Logger; bus: Bus; port?: number; host?: string; subjects?: Subjects }): Promise<ServiceHandle> {
   const groups = createModelGroups(o.config.deployments, aliasesFrom(o.config));
-  // The guardrail stage runs inside the ingress: no extra bus hop, and raw prompts never cross NATS.
-  const local = await buildStages(slipFor(o.config).filter((s) => s === 'pii'), { config: o.config, logger: o.logger, bus: o.bus });
+  // By default the guardrail stage runs inside the ingress: no extra bus hop, and raw prompts never cross NATS.
+  const hosted = stagesFromEnv('GATEWAY_INGRESS_STAGES', ['pii']);
+  const local = await buildStages(slipFor(o.config).filter((s) => s !== 'router' && hosted.has(s)), { config: o.config, logger: o.logger, bus: o.bus });
   const subjects = o.subjects ?? subjectsFromEnv();
   const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: local.stages.map(traceStage) }, { distributed: true, subjects });
   const cooldowns = watchCooldowns({ config: o.config, bus: o.bus, subjects, logger: o.logger });
@@ -129,9 +130,20 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
   };
 }
 
+/**
+ * Which stages a process hosts besides its own, from deployment config (env, comma-separated): e.g.
+ * GATEWAY_INGRESS_STAGES="" sends guardrails to separate pii-scrubber processes over the bus.
+ */
+export function stagesFromEnv(name: string, defaults: readonly StageName[], env: NodeJS.ProcessEnv = process.env): Set<string> {
+  const raw = env[name];
+  if (raw === undefined) return new Set(defaults);
+  return new Set(raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+}
+
 export function startRouterService(o: { config: GatewayConfig; logger: Logger; bus: Bus; providers?: ProviderRegistry; subjects?: Subjects }): Promise<ServiceHandle> {
-  // The cache stage shares the router's process: a hit answers without another hop, a miss goes on in-process.
-  return startStageService({ ...o, stages: slipFor(o.config).filter((s) => s === 'cache' || s === 'router') });
+  // By default the cache stage shares the router's process: a hit answers without another hop, a miss goes on in-process.
+  const hosted = stagesFromEnv('GATEWAY_ROUTER_STAGES', ['cache', 'router']);
+  return startStageService({ ...o, stages: slipFor(o.config).filter((s) => s === 'router' || hosted.has(s)) });
 }
 
 /** Distributed mode: one cost-accounting replica (Postgres store, completed-event consumer, holds/keys/admin on the bus). */

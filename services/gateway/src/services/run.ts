@@ -1,7 +1,7 @@
 // Runs one service of the distributed gateway in this process (containers, k8s pods, cluster workers).
 import { startTracing } from '@ai-gateway/kit';
 import { loadConfigOrExit, parseCli, rootLogger } from '../cli.ts';
-import { connectBus, startAccountingNode, startIngressService, startStageService, type ServiceHandle } from '../node-services.ts';
+import { connectBus, startAccountingNode, startIngressService, startRouterService, startStageService, type ServiceHandle } from '../node-services.ts';
 import type { StageName } from '../compose/stages.ts';
 
 export type ServiceRole = 'ingress' | 'accounting' | StageName;
@@ -24,7 +24,9 @@ export async function runService(role: ServiceRole, opts: { onReady?: () => void
         })
       : role === 'accounting'
         ? await startAccountingNode({ config, logger, bus })
-        : await startStageService({ config, logger, bus, stages: [role] });
+        : role === 'router'
+          ? await startRouterService({ config, logger, bus })
+          : await startStageService({ config, logger, bus, stages: [role] });
   logger.info({ role, url: handle.url }, 'service ready');
   opts.onReady?.();
   let stopping = false;
