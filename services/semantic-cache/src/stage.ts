@@ -1,5 +1,5 @@
 // The cache stage on the routing slip: answers hits (body or replayed SSE), marks misses for storing, passes through on trouble.
-import { baseCompletedEvent, type CallType, type CompletedEvent, type Logger, type RequestEnvelope, type Stage, type StageContext } from '@ai-gateway/kit';
+import { baseCompletedEvent, type CallType, type CompletedEvent, type GatewayError, type GuardrailVerdict, type Logger, type ReplyFilter, type ReplyFilterFactory, type RequestEnvelope, type Stage, type StageContext } from '@ai-gateway/kit';
 import type { SemanticCache, Lookup, PendingStore } from './cache.ts';
 import { cacheControlsOf } from './domain/controls.ts';
 import { freshCompletion, replayChunks } from './domain/replay.ts';
@@ -71,7 +71,20 @@ export function planOf(keys: RequestKeys, ttlSeconds: number, semantic: boolean)
   return JSON.stringify({ exactKey, scope, namespace, modelGroup, callType, contextHash, paramsHash, ttlSeconds, semantic });
 }
 
-export function createCacheStage({ deps, options }: { deps: { cache: SemanticCache; pending: PendingStores; logger: Logger; now?: () => number }; options: CacheStageOptions }): Stage {
+/** Runs the post-call guardrails over a stored answer before it is replayed; returns the block, if any. */
+function filterStored(filter: ReplyFilter, completion: Record<string, unknown>): { error: GatewayError; verdict: GuardrailVerdict } | null {
+  const choices = Array.isArray(completion['choices']) ? (completion['choices'] as Array<{ index?: number; message?: { content?: unknown } }>) : [];
+  for (const [i, choice] of choices.entries()) {
+    const content = choice.message?.content;
+    if (typeof content !== 'string' || content.length === 0 || !choice.message) continue;
+    const r = filter.text(choice.index ?? i, content);
+    if (!r.ok) return { error: r.error, verdict: r.verdict };
+    choice.message.content = r.value;
+  }
+  return null;
+}
+
+export function createCacheStage({ deps, options }: { deps: { cache: SemanticCache; pending: PendingStores; logger: Logger; now?: () => number; replyFilter?: ReplyFilterFactory }; options: CacheStageOptions }): Stage {
   const { cache, pending, logger } = deps;
   const now = deps.now ?? Date.now;
 
@@ -81,6 +94,20 @@ export function createCacheStage({ deps, options }: { deps: { cache: SemanticCac
     const headers: Record<string, string> = { [STATUS_HEADER]: hit.kind === 'exact_hit' ? 'exact-hit' : 'semantic-hit', 'x-gateway-cache-key': entry.exactKey };
     if (similarity !== null) headers['x-gateway-cache-similarity'] = similarity.toFixed(4);
     const completion = freshCompletion(entry.response, env.requestId, now());
+    // A stored answer passes the post-call guardrails of this request too (deny lists may have changed).
+    const filter = deps.replyFilter?.(env) ?? null;
+    const blocked = filter ? filterStored(filter, completion) : null;
+    if (blocked) {
+      ctx.reply.send('error', blocked.error.status, null, JSON.stringify(blocked.error.toOpenAI()));
+      const evt: CompletedEvent = baseCompletedEvent(env, now());
+      evt.outcome = 'blocked';
+      evt.httpStatus = blocked.error.status;
+      evt.errorCode = blocked.error.code;
+      evt.cacheStatus = hit.kind;
+      evt.verdicts = [...env.verdicts, ...(filter?.verdicts() ?? []), blocked.verdict];
+      ctx.complete(evt);
+      return;
+    }
     if (env.stream) {
       const opts = body['stream_options'] as { include_usage?: boolean } | undefined;
       ctx.reply.send('head', 200, headers, null);
@@ -97,6 +124,7 @@ export function createCacheStage({ deps, options }: { deps: { cache: SemanticCac
     evt.cacheSimilarity = similarity;
     evt.savedUsd = entry.costUsd;
     evt.ttftMs = evt.latencyMs;
+    if (filter) evt.verdicts = [...env.verdicts, ...filter.verdicts()];
     ctx.complete(evt);
     countLookup(cache.stats, hit.kind, env.tenant.teamId, env.model, entry.costUsd);
   }

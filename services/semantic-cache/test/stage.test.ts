@@ -1,7 +1,7 @@
 // Unit: the cache stage with a fake embedder and the embedded index: hits, isolation, TTL, bypass, store rules.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseCompletedEvent, createLogger, type CompletedEvent, type RequestEnvelope, type StageContext, type Tenant } from '@ai-gateway/kit';
+import { GatewayError, baseCompletedEvent, createLogger, type CompletedEvent, type ReplyFilterFactory, type RequestEnvelope, type StageContext, type Tenant } from '@ai-gateway/kit';
 import {
   createCacheStage, createEmbeddedIndex, createPendingStores, createSemanticCache, handleCompleted, type Embedder, type VectorIndex,
 } from '@ai-gateway/semantic-cache';
@@ -35,7 +35,7 @@ function ctxOf(run: Run): StageContext {
   return { forward: (e) => { run.forwarded = e; }, reply: { send: (kind, _s, headers, data) => run.chunks.push({ kind, headers, data }) }, signal: new AbortController().signal, complete: (e) => run.events.push(e) };
 }
 
-function setup(o: { embedder?: Embedder | null; index?: VectorIndex; timeoutMs?: number; now?: () => number } = {}) {
+function setup(o: { embedder?: Embedder | null; index?: VectorIndex; timeoutMs?: number; now?: () => number; replyFilter?: ReplyFilterFactory } = {}) {
   const logger = createLogger({ name: 'cache-test', level: 'silent' });
   const now = o.now ?? (() => 1_000);
   const cache = createSemanticCache({
@@ -43,7 +43,7 @@ function setup(o: { embedder?: Embedder | null; index?: VectorIndex; timeoutMs?:
     options: { semantic: true, threshold: 0.9, ttlSeconds: 60, namespace: undefined, maxStoreTemperature: 1, callTypes: new Set(['chat']) },
   });
   const pending = createPendingStores({ now });
-  const stage = createCacheStage({ deps: { cache, pending, logger, now }, options: { timeoutMs: o.timeoutMs ?? 1_000, mode: 'default_on' } });
+  const stage = createCacheStage({ deps: { cache, pending, logger, now, ...(o.replyFilter ? { replyFilter: o.replyFilter } : {}) }, options: { timeoutMs: o.timeoutMs ?? 1_000, mode: 'default_on' } });
   const run = async (env: RequestEnvelope): Promise<Run> => {
     const r: Run = { forwarded: null, chunks: [], events: [] };
     await stage.handle(env, ctxOf(r));
@@ -144,5 +144,29 @@ describe('cache stage', () => {
     await s.answer(envOf('exact only'));
     assert.equal(statusOf(await s.run(envOf('exact only'))), 'exact-hit');
     assert.equal(statusOf(await s.run(envOf('only exact'))), 'miss');
+  });
+
+  test('a replayed answer passes this request\'s post-call guardrails: rewritten, or blocked and reported', async () => {
+    let deny = 'nothing';
+    const replyFilter: ReplyFilterFactory = () => ({
+      text: (_i, text) =>
+        text.includes(deny)
+          ? { ok: false, error: new GatewayError('guardrail_violation', { params: { detail: `output contains ${deny}` } }), verdict: { guardrail: 'output_filter', action: 'block', categories: ['deny_list'], score: 1 } }
+          : { ok: true, value: text.replace('Paris', 'P***s') },
+      delta: (_i, text) => ({ ok: true, value: text }),
+      flush: () => ({ ok: true, value: '' }),
+      verdicts: () => [],
+    });
+    const s = setup({ replyFilter });
+    await s.answer(envOf('capital of france please'), 'Paris.');
+    const rewritten = await s.run(envOf('capital of france please'));
+    assert.equal(statusOf(rewritten), 'exact-hit');
+    const body = JSON.parse(rewritten.chunks[0]?.data ?? '{}') as { choices: Array<{ message: { content: string } }> };
+    assert.equal(body.choices[0]?.message.content, 'P***s.');
+    deny = 'Paris';
+    const blocked = await s.run(envOf('capital of france please'));
+    assert.equal(blocked.chunks[0]?.kind, 'error');
+    assert.equal(blocked.events[0]?.outcome, 'blocked');
+    assert.equal(blocked.events[0]?.verdicts.at(-1)?.guardrail, 'output_filter');
   });
 });

@@ -1,5 +1,5 @@
 // Builds the cache stage, its writer (durable consumer of completed events) and its control responder from config.
-import { avroCodec, subjectsFor, type Bus, type GatewayConfig, type Logger, type Stage, type Subjects } from '@ai-gateway/kit';
+import { avroCodec, subjectsFor, type Bus, type GatewayConfig, type Logger, type ReplyFilterFactory, type Stage, type Subjects } from '@ai-gateway/kit';
 import {
   createBatchingEmbedder, createCacheAdminRouter, createCacheStage, createEmbeddedIndex, createPendingStores, createQdrantIndex,
   createDeploymentEmbedder, createSemanticCache, loadLocalEmbedder, modelDirOf, serveCacheControl, startCacheWriter, supportedCallTypes,
@@ -67,7 +67,7 @@ export interface BuiltCache {
   close(): Promise<void>;
 }
 
-export async function buildCache(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects; providers?: ProviderRegistry }): Promise<BuiltCache> {
+export async function buildCache(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects; providers?: ProviderRegistry; replyFilter?: ReplyFilterFactory }): Promise<BuiltCache> {
   const logger = o.logger.child({ service: 'semantic-cache' });
   const subjects = o.subjects ?? subjectsFor('');
   const p = o.config.litellm_settings.cache_params;
@@ -110,7 +110,7 @@ export async function buildCache(o: { config: GatewayConfig; logger: Logger; bus
     },
   });
   const pending = createPendingStores();
-  const stage = createCacheStage({ deps: { cache, pending, logger }, options: { timeoutMs: p.timeout_ms, mode: p.mode } });
+  const stage = createCacheStage({ deps: { cache, pending, logger, ...(o.replyFilter ? { replyFilter: o.replyFilter } : {}) }, options: { timeoutMs: p.timeout_ms, mode: p.mode } });
   const writer = await startCacheWriter({ bus: o.bus, subject: subjects.completed, codec: avroCodec, cache, pending, logger });
   const control = serveCacheControl({ bus: o.bus, subject: controlSubject(subjects), cache, logger });
   const sweeper = setInterval(() => {

@@ -44,7 +44,7 @@ export async function buildStages(names: readonly StageName[], deps: StageDeps):
   for (const name of names) {
     if (name === 'pii') stages.push(buildGuardrailStage(deps.config, deps.logger));
     if (name === 'cache') {
-      const cache = await buildCache({ config: deps.config, logger: deps.logger, bus: deps.bus, ...(deps.subjects ? { subjects: deps.subjects } : {}), ...(deps.providers ? { providers: deps.providers } : {}) });
+      const cache = await buildCache({ config: deps.config, logger: deps.logger, bus: deps.bus, replyFilter, ...(deps.subjects ? { subjects: deps.subjects } : {}), ...(deps.providers ? { providers: deps.providers } : {}) });
       stages.push(cache.stage);
       closers.push(() => cache.close());
     }
