@@ -1,4 +1,8 @@
 // Shared domain vocabulary for routing: what a deployment looks like to the router, strategies, randomness.
+import { ROUTING_STRATEGIES, type RoutingStrategy } from '@ai-gateway/kit';
+
+/** The strategy names are the config schema's: one list, validated at boot. */
+export { ROUTING_STRATEGIES, type RoutingStrategy };
 
 /**
  * The part of a configured deployment the routing domain reads. Structural, so the config
@@ -21,17 +25,6 @@ export interface DeploymentRef {
   outputCostPerToken: number | null;
 }
 
-export const ROUTING_STRATEGIES = [
-  'simple-shuffle',
-  'round-robin',
-  'least-busy',
-  'latency-based-routing',
-  'usage-based-routing',
-  'usage-based-routing-v2',
-  'cost-based-routing',
-] as const;
-
-export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
 export function isRoutingStrategy(value: unknown): value is RoutingStrategy {
   return typeof value === 'string' && (ROUTING_STRATEGIES as readonly string[]).includes(value);
