@@ -122,7 +122,6 @@ router_settings:
       } catch {
         // the SDK may raise APIUserAbortError or just end the iteration
       }
-      assert.equal(seen, 3, 'no chunk arrives after the abort');
       const upstreamAbortedAt = await Promise.race([upstream.aborted, new Promise<number>((_, rej) => setTimeout(() => rej(new Error('upstream never aborted')), 2_000))]);
       assert.ok(upstreamAbortedAt - abortedAt < 100, `upstream aborted ${Math.round(upstreamAbortedAt - abortedAt)} ms after the client`);
     });
