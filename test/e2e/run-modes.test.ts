@@ -19,7 +19,15 @@ async function startProcess(entry: string, args: string[], env: Record<string, s
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Never leave the process group behind when start-up fails.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      reject(new Error(`no banner within 60 s:\n${out}`));
+    }, 60_000);
     const check = (): void => {
       const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
       if (m?.[1] && /WARNING|Models:/.test(out)) {
