@@ -257,7 +257,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     }
     const reported = usageFromOpenAI(tally.usage);
     const usage =
-      reported ?? (tally.completionChars === 0 && failure ? { ...ZERO_USAGE } : estimateUsage(env.body, tally.completionChars, deps.countTokens ?? null, a.deployment.providerModel, failure ? undefined : tally.completionText));
+      reported ?? (tally.completionChars === 0 && failure ? { ...ZERO_USAGE } : estimateUsage(env.body, tally.completionChars, deps.countTokens ?? null, a.deployment.providerModel, tally.completionText));
     evt.usage = usage;
     evt.usageEstimated = reported === null;
     evt.costUsd = costOf(usage, a.deployment);

@@ -106,31 +106,35 @@ export async function relayStream(
 ): Promise<void> {
   const acc = new Map<number, ChoiceAcc>();
   guard.arm(o.idleTimeoutMs, `stream idle for more than ${o.idleTimeoutMs} ms`);
-  let chunk: openai.ChatCompletionChunk | undefined = first;
-  while (chunk) {
-    if (o.filter) filterChunk(o.filter, chunk);
-    const chars = deltaChars(chunk);
-    if (chars > 0 && tally.firstTokenAt === null) tally.firstTokenAt = o.now();
-    tally.completionChars += chars;
-    if (chunk.usage) tally.usage = chunk.usage;
-    if (o.assemble || chars > 0) accumulate(acc, chunk);
-    const usageOnly = chunk.choices.length === 0 && chunk.usage;
-    if (!o.includeUsage && 'usage' in chunk) {
-      if (!usageOnly) {
-        const { usage: _dropped, ...rest } = chunk;
-        reply.send('data', 200, null, JSON.stringify(rest));
+  try {
+    let chunk: openai.ChatCompletionChunk | undefined = first;
+    while (chunk) {
+      if (o.filter) filterChunk(o.filter, chunk);
+      const chars = deltaChars(chunk);
+      if (chars > 0 && tally.firstTokenAt === null) tally.firstTokenAt = o.now();
+      tally.completionChars += chars;
+      if (chunk.usage) tally.usage = chunk.usage;
+      if (o.assemble || chars > 0) accumulate(acc, chunk);
+      const usageOnly = chunk.choices.length === 0 && chunk.usage;
+      if (!o.includeUsage && 'usage' in chunk) {
+        if (!usageOnly) {
+          const { usage: _dropped, ...rest } = chunk;
+          reply.send('data', 200, null, JSON.stringify(rest));
+          tally.chunks++;
+        }
+      } else {
+        reply.send('data', 200, null, JSON.stringify(chunk));
         tally.chunks++;
       }
-    } else {
-      reply.send('data', 200, null, JSON.stringify(chunk));
-      tally.chunks++;
+      const next: IteratorResult<openai.ChatCompletionChunk> = await iter.next();
+      guard.refresh();
+      chunk = next.done ? undefined : next.value;
     }
-    const next: IteratorResult<openai.ChatCompletionChunk> = await iter.next();
-    guard.refresh();
-    chunk = next.done ? undefined : next.value;
+  } finally {
+    // Also after a failure: what reached the client is counted with the tokenizer, not guessed.
+    tally.completionText = [...acc.values()].map((a) => a.content).join('');
   }
   guard.disarm();
-  tally.completionText = [...acc.values()].map((a) => a.content).join('');
   if (o.assemble) tally.assembled = assembleCompletion(first, acc, tally.usage);
 }
 

@@ -22,7 +22,9 @@ export type TokenCounter = (text: string, model: string) => number;
 
 export function estimateUsage(promptText: string, completionChars: number, count: TokenCounter | null, model: string, completionText?: string): Usage {
   const promptTokens = count ? count(promptText, model) : roughTokens(promptText.length);
-  const completionTokens = count && completionText !== undefined ? count(completionText, model) : roughTokens(completionChars);
+  // Tool-call arguments are in completionChars but not in completionText: those are estimated by length.
+  const completionTokens =
+    count && completionText ? count(completionText, model) + roughTokens(Math.max(0, completionChars - completionText.length)) : roughTokens(completionChars);
   return { promptTokens, completionTokens, cachedTokens: 0, totalTokens: promptTokens + completionTokens };
 }
 

@@ -1,5 +1,5 @@
 // Builds the router stage of one process from the validated config.
-import { contextWindowPolicySchema, type ContextWindowPolicy, type Embedder, type GatewayConfig, type Logger, type Tenant } from '@ai-gateway/kit';
+import { contextWindowPolicySchema, countTextTokens, type ContextWindowPolicy, type Embedder, type GatewayConfig, type Logger, type Tenant } from '@ai-gateway/kit';
 import { loadLocalEmbedder, modelDirOf } from '@ai-gateway/semantic-cache';
 import {
   createContextWindow,
@@ -167,6 +167,8 @@ export function buildRouter({ config, logger, providers, onCooldown, replyFilter
       providers: providers ?? createProviderRegistry(),
       policy,
       logger: routerLogger,
+      // Usage a provider did not report is counted with the model family's tokenizer.
+      countTokens: countTextTokens,
       contextWindow,
       ...(routes ? { routeSelector: routes } : {}),
       ...(replyFilter ? { replyFilter } : {}),
