@@ -176,18 +176,24 @@ general_settings:
       await stillServes();
     });
 
-    test('fuzz - a wrong type in any field gets a shaped 4xx or a valid answer', async () => {
+    test('fuzz - a wrong type in any field gets a shaped 4xx or a valid answer, and every request is recorded', async () => {
       const caseArb = pathArb.chain((p) => fc.tuple(fc.constant(p), fc.constantFrom(...FIELD_PATHS[p]), fc.anything({ maxDepth: 3 })));
+      const ids: string[] = [];
       await fc.assert(
         fc.asyncProperty(caseArb, async ([path, field, value]) => {
           const body = withValue(VALID[path], field, value);
-          const a = await post(gw.url, path, JSON.stringify(body));
+          const id = `fz-${mode}-${ids.length}-${Date.now()}`;
+          ids.push(id);
+          const a = await post(gw.url, path, JSON.stringify(body), { 'x-request-id': id });
           if (body['stream'] === true && path !== '/v1/embeddings') assertStreamAnswer(path, a);
           else assertJsonAnswer(path, a);
         }),
         props,
       );
       await stillServes();
+      // Bad input loses nothing: every request, answered or refused, has its one completed event (what billing and
+      // audit are written from).
+      for (const id of ids) await gw.eventFor(id, 10_000);
     });
 
     test('fuzz - huge, deeply nested and invalid UTF-8 bodies get a shaped error or a valid answer', async () => {
