@@ -1,20 +1,11 @@
 // Virtual-key authentication: the master key, or a key looked up by its sha256 once and then served from a
 // local cache that key-change events invalidate, so a request costs no round trip to accounting.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { GatewayError, type Tenant } from '@ai-gateway/kit';
+import { GatewayError, type KeyGrant, type Tenant } from '@ai-gateway/kit';
 import { ANONYMOUS, type Authenticator } from './auth.ts';
 
-/** What accounting says about a key (its own models and its team's; empty list = every model). */
-export interface KeyGrantView {
-  keyId: string;
-  keyAlias: string | null;
-  teamId: string | null;
-  userId: string | null;
-  keyModels: string[];
-  teamModels: string[];
-  expiresAtMs: number | null;
-  blocked: boolean;
-}
+/** What accounting says about a key: the bus contract from kit. */
+export type KeyGrantView = KeyGrant;
 
 export interface KeyDirectory {
   lookup(keyHash: string): Promise<KeyGrantView | null>;

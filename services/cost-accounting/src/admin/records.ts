@@ -1,4 +1,5 @@
 // Reads keys, teams and users with their limits and spend, shaped as LiteLLM's admin API returns them.
+import type { KeyGrant } from '@ai-gateway/kit';
 import type { ScopeLimits, ScopeRef } from '../domain/reservation.ts';
 import { readBudgetRow } from '../store/budgets-sql.ts';
 import { msOrNull, ms, num, numOrNull, str, strArray, strOrNull, type SqlRunner } from '../store/sql.ts';
@@ -115,18 +116,7 @@ export async function findUser(tx: SqlRunner, userId: string): Promise<UserView 
   };
 }
 
-/** What the ingress caches per key: who it is, what it may call, until when. */
-export interface KeyGrant {
-  keyId: string;
-  keyAlias: string | null;
-  teamId: string | null;
-  userId: string | null;
-  /** Empty = every model. */
-  keyModels: string[];
-  teamModels: string[];
-  expiresAtMs: number | null;
-  blocked: boolean;
-}
+export type { KeyGrant };
 
 export async function grantByHash(tx: SqlRunner, keyHash: string): Promise<KeyGrant | null> {
   const rows = await tx.query(
