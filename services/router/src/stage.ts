@@ -122,7 +122,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
     return evt;
   }
 
-  function fail(env: RequestEnvelope, ctx: StageContext, err: unknown, streamed: boolean): void {
+  function fail(env: RequestEnvelope, ctx: StageContext, err: unknown): void {
     const evt = baseCompletedEvent(env, now());
     let failure: AttemptsFailed['failure'] | null = null;
     if (err instanceof AttemptsFailed) failure = err.failure;
@@ -136,7 +136,6 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
       evt.httpStatus = gw.status;
       evt.errorCode = gw.code;
       ctx.reply.send('error', gw.status, routerHeaders(env, { ...gw.headers }), JSON.stringify(gw.toOpenAI()));
-      void streamed;
     }
     if (failure) {
       evt.attempts = failure.attempts;
@@ -305,7 +304,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
       try {
         body = JSON.parse(env.body) as Record<string, unknown>;
       } catch {
-        fail(env, ctx, new GatewayError('invalid_json', { params: { detail: 'envelope body is not JSON' } }), false);
+        fail(env, ctx, new GatewayError('invalid_json', { params: { detail: 'envelope body is not JSON' } }));
         return;
       }
       try {
@@ -315,7 +314,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
           throw new GatewayError('invalid_request', { params: { detail: 'stream is not supported on /v1/completions by this gateway yet' }, param: 'stream' });
         } else await nonStream(env, ctx, plan.body, plan);
       } catch (err) {
-        fail(env, ctx, err, false);
+        fail(env, ctx, err);
       }
     },
   };
