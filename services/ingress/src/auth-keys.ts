@@ -1,7 +1,7 @@
 // Virtual-key authentication: the master key, or a key looked up by its sha256 once and then served from a
 // local cache that key-change events invalidate, so a request costs no round trip to accounting.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { GatewayError, type KeyGrant, type Tenant } from '@ai-gateway/kit';
+import { GatewayError, TENANT_GUARDRAILS_METADATA, encodeGrantGuardrails, type KeyGrant, type Tenant } from '@ai-gateway/kit';
 import { ANONYMOUS, type Authenticator } from './auth.ts';
 
 /** What accounting says about a key: the bus contract from kit. */
@@ -23,6 +23,8 @@ export interface KeyAuthenticator extends Authenticator {
   invalidate(change: KeyChangeView): void;
   /** Throws model_not_allowed unless the key and its team both allow `model`. Master/anonymous: allowed. */
   checkModel(tenant: Tenant, model: string): void;
+  /** Envelope metadata from the key's grant (its and its team's guardrail switches); empty when none. */
+  metadataOf(tenant: Tenant): Readonly<Record<string, string>>;
   readonly cacheSize: number;
 }
 
@@ -41,6 +43,13 @@ interface Entry {
   atMs: number;
 }
 
+const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
+
+function grantMetadata(grant: KeyGrantView): Readonly<Record<string, string>> {
+  const guardrails = encodeGrantGuardrails(grant.guardrails);
+  return guardrails ? Object.freeze({ [TENANT_GUARDRAILS_METADATA]: guardrails }) : NO_METADATA;
+}
+
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 function allows(list: readonly string[], model: string): boolean {
@@ -57,6 +66,7 @@ export function createKeyAuthenticator(input: { deps: { directory: KeyDirectory;
   const cache = new Map<string, Entry>();
   const pending = new Map<string, Promise<Entry>>();
   const grants = new WeakMap<Tenant, KeyGrantView>();
+  const metadata = new WeakMap<Tenant, Readonly<Record<string, string>>>();
   // Bumped by every invalidation: a lookup that started before it must not cache what it read.
   let generation = 0;
 
@@ -64,7 +74,10 @@ export function createKeyAuthenticator(input: { deps: { directory: KeyDirectory;
     const started = generation;
     const grant = await directory.lookup(hash);
     const tenant = grant ? Object.freeze({ keyId: grant.keyId, keyAlias: grant.keyAlias, teamId: grant.teamId, userId: grant.userId, projectId: null }) : null;
-    if (tenant && grant) grants.set(tenant, grant);
+    if (tenant && grant) {
+      grants.set(tenant, grant);
+      metadata.set(tenant, grantMetadata(grant));
+    }
     const entry: Entry = { grant, tenant, atMs: now() };
     if (started === generation) {
       if (cache.size >= opts.maxEntries) cache.delete(cache.keys().next().value as string);
@@ -122,6 +135,9 @@ export function createKeyAuthenticator(input: { deps: { directory: KeyDirectory;
       if (!allows(g.teamModels, model)) {
         throw new GatewayError('model_not_allowed', { params: { model, allowed: `${g.teamModels.join(', ')} (team ${g.teamId})` }, param: 'model' });
       }
+    },
+    metadataOf(tenant) {
+      return metadata.get(tenant) ?? NO_METADATA;
     },
     invalidate(change) {
       generation++;

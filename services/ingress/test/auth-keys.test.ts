@@ -82,3 +82,11 @@ test('auth-keys - model access is the intersection of key and team lists (empty 
   assert.equal(code(() => auth.checkModel(t, 'openai/gpt-4o-mini')), 'model_not_allowed', 'the team does not allow it');
   assert.equal(code(() => auth.checkModel(t, 'gemini')), 'model_not_allowed', 'the key does not allow it');
 });
+
+test("auth-keys - the grant's guardrail settings become envelope metadata; a key without settings adds none", async () => {
+  const dir = directory({ 'sk-g': grant({ guardrails: { switches: { injection: true, pii: false }, requestMayModify: false } }), 'sk-n': grant({ keyId: 'k2' }) });
+  const auth = createKeyAuthenticator({ deps: { directory: dir }, options: { masterKey: 'sk-master' } });
+  assert.deepEqual(auth.metadataOf(await auth.authenticate('sk-g')), { 'x-gateway-tenant-guardrails': 'injection,-pii,!lock' });
+  assert.deepEqual(auth.metadataOf(await auth.authenticate('sk-n')), {});
+  assert.deepEqual(auth.metadataOf(await auth.authenticate('sk-master')), {});
+});

@@ -14,4 +14,4 @@ export * from './config/index.ts';
 export * from './telemetry/index.ts';
 export * from './pricing/index.ts';
 export { cosine, type Embedder } from './embedding/port.ts';
-export type { KeyGrant } from './contracts/key-grant.ts';
+export { TENANT_GUARDRAILS_METADATA, encodeGrantGuardrails, decodeGrantGuardrails, type KeyGrant, type GrantGuardrails } from './contracts/key-grant.ts';

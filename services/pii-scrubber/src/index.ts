@@ -4,7 +4,11 @@ export { createGuardrailReplyFilter } from './reply-filter.ts';
 export {
   buildGuardrailPolicy,
   activeGuardrails,
+  guardrailsFor,
+  isPreCall,
+  isPostCall,
   parseOverrides,
+  formatOverrides,
   GUARDRAIL_VENDORS,
   GUARDRAILS_METADATA,
   type Guardrail,
@@ -17,3 +21,4 @@ export { ENTITY_TYPES, type EntityType, type Finding } from './domain/recognizer
 export { anonymize, Pseudonyms, PII_ACTIONS, type PiiAction } from './domain/anonymize.ts';
 export { detectInjection, type InjectionResult, type InjectionCategory } from './domain/injection.ts';
 export { PlaceholderRestorer, DenyMatcher, DenyStream, type DenyPattern } from './domain/stream-text.ts';
+export { PiiStream, type PiiStreamOptions } from './domain/pii-stream.ts';

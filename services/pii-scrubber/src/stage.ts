@@ -4,7 +4,9 @@ import { visitBodyText, type TextSource } from './adapters/body.ts';
 import { analyze } from './domain/analyzer.ts';
 import { Pseudonyms, anonymize, type PiiAction } from './domain/anonymize.ts';
 import { detectInjection, type InjectionCategory } from './domain/injection.ts';
-import { GUARDRAILS_METADATA, activeGuardrails, parseOverrides, type GuardrailPolicy, type InjectionGuardrail, type PiiGuardrail, type TenantGuardrails } from './domain/policy.ts';
+import {
+  GUARDRAILS_METADATA, formatOverrides, guardrailsFor, isPreCall, parseOverrides, type GuardrailPolicy, type InjectionGuardrail, type PiiGuardrail, type TenantGuardrails,
+} from './domain/policy.ts';
 import type { EntityType } from './domain/recognizers.ts';
 
 /** Envelope metadata carrying placeholder → original for the reply filter. Private: never logged or audited. */
@@ -24,11 +26,17 @@ export interface GuardrailStageDeps {
 
 type Json = Record<string, unknown>;
 
+function switchesIn(v: unknown, out: Record<string, boolean>): void {
+  if (Array.isArray(v)) for (const n of v) if (typeof n === 'string') out[n] = true;
+  if (v && typeof v === 'object' && !Array.isArray(v)) for (const [n, on] of Object.entries(v)) if (typeof on === 'boolean') out[n] = on;
+}
+
+/** LiteLLM's per-request switches: `guardrails: ["name", ...]` and `metadata.guardrails` (a list or `{name: bool}`). */
 function requestOverrides(body: Json): Record<string, boolean> {
-  // LiteLLM's request field `guardrails: ["name", ...]` switches guardrails on.
   const out: Record<string, boolean> = {};
-  const list = body['guardrails'];
-  if (Array.isArray(list)) for (const n of list) if (typeof n === 'string') out[n] = true;
+  const meta = body['metadata'];
+  if (meta && typeof meta === 'object') switchesIn((meta as Json)['guardrails'], out);
+  switchesIn(body['guardrails'], out);
   return out;
 }
 
@@ -112,19 +120,19 @@ export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): St
         ctx.forward(env); // the router answers invalid JSON with its own error
         return;
       }
-      const all = activeGuardrails(
-        deps.policy,
-        deps.tenantGuardrails?.({ keyId: env.tenant.keyId, teamId: env.tenant.teamId }) ?? {},
-        requestOverrides(body),
-        parseOverrides(env.metadata[GUARDRAILS_METADATA]),
-      );
-      const pre = all.filter((g) => g.kind !== 'output_filter');
+      const fromBody = requestOverrides(body);
+      const all = guardrailsFor(deps.policy, env, deps.tenantGuardrails, fromBody);
+      // The reply filter cannot read the body: body switches travel on as header-style metadata (header wins).
+      const switched = Object.keys(fromBody).length > 0;
+      const metadata: Record<string, string> = switched
+        ? { ...env.metadata, [GUARDRAILS_METADATA]: formatOverrides({ ...fromBody, ...parseOverrides(env.metadata[GUARDRAILS_METADATA]) }) }
+        : { ...env.metadata };
+      const pre = all.filter(isPreCall);
       if (pre.length === 0) {
-        ctx.forward(env);
+        ctx.forward(switched ? { ...env, metadata } : env);
         return;
       }
       const verdicts = [...env.verdicts];
-      const metadata = { ...env.metadata };
       for (const g of pre) if (g.kind === 'prompt_injection' && injection(g, body, env, ctx, verdicts, metadata)) return;
       const pseudonyms = new Pseudonyms();
       let scrubbed = false;

@@ -6,6 +6,7 @@ import type { SqlExecutor, SqlRunner } from '../store/sql.ts';
 import {
   asBody, badInput, limitFields, notFound, optBool, optExpiry, optObject, optString, optStringList, queryInt, reqString, type Body,
 } from './fields.ts';
+import { metadataWithGuardrails } from './guardrails.ts';
 import { findKey, findTeam, listKeys, mergedLimits, type KeyView } from './records.ts';
 import { emptyChange, type AdminResult, type KeyChange } from './types.ts';
 
@@ -40,7 +41,7 @@ export async function generateKeyTx(tx: SqlRunner, raw: unknown, nowMs: number):
   const models = optStringList(b, 'models') ?? optStringList(b, 'allowed_models') ?? [];
   const teamId = optString(b, 'team_id');
   const userId = optString(b, 'user_id');
-  const metadata = optObject(b, 'metadata') ?? {};
+  const metadata = metadataWithGuardrails(b, optObject(b, 'metadata'), {}) ?? {};
   const expiresAt = optExpiry(b, 'duration', nowMs) ?? null;
   const blocked = optBool(b, 'blocked') ?? false;
   const limits = limitFields(b);
@@ -89,7 +90,7 @@ export async function keyUpdate(sql: SqlExecutor, raw: unknown, nowMs: number): 
     const models = optStringList(b, 'models') ?? optStringList(b, 'allowed_models');
     const teamId = optString(b, 'team_id');
     const userId = optString(b, 'user_id');
-    const metadata = optObject(b, 'metadata');
+    const metadata = metadataWithGuardrails(b, optObject(b, 'metadata'), cur.metadata);
     const expiresAt = optExpiry(b, 'duration', nowMs);
     const blocked = optBool(b, 'blocked');
     const limits = limitFields(b);

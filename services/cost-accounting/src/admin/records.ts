@@ -2,6 +2,7 @@
 import type { KeyGrant } from '@ai-gateway/kit';
 import type { ScopeLimits, ScopeRef } from '../domain/reservation.ts';
 import { readBudgetRow } from '../store/budgets-sql.ts';
+import { grantGuardrails } from './guardrails.ts';
 import { msOrNull, ms, num, numOrNull, str, strArray, strOrNull, type SqlRunner } from '../store/sql.ts';
 
 const iso = (msValue: number | null): string | null => (msValue === null ? null : new Date(msValue).toISOString());
@@ -120,13 +121,16 @@ export type { KeyGrant };
 
 export async function grantByHash(tx: SqlRunner, keyHash: string): Promise<KeyGrant | null> {
   const rows = await tx.query(
-    `SELECT k.key_id, k.key_alias, k.team_id, k.user_id, k.models, k.expires_at, k.blocked, t.models AS team_models, t.blocked AS team_blocked
+    `SELECT k.key_id, k.key_alias, k.team_id, k.user_id, k.models, k.expires_at, k.blocked, k.metadata, t.models AS team_models, t.blocked AS team_blocked,
+       t.metadata AS team_metadata
      FROM keys k LEFT JOIN teams t ON t.team_id = k.team_id WHERE k.key_hash = $1`,
     [keyHash],
   );
   const r = rows[0];
   if (!r) return null;
+  const guardrails = grantGuardrails(r['metadata'], r['team_metadata']);
   return {
+    ...(guardrails ? { guardrails } : {}),
     keyId: str(r, 'key_id'), keyAlias: strOrNull(r, 'key_alias'), teamId: strOrNull(r, 'team_id'), userId: strOrNull(r, 'user_id'),
     keyModels: strArray(r, 'models'), teamModels: r['team_models'] === null ? [] : strArray(r, 'team_models'),
     expiresAtMs: msOrNull(r, 'expires_at'), blocked: r['blocked'] === true || r['team_blocked'] === true,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { upsertLimits } from '../store/budgets-sql.ts';
 import type { SqlExecutor, SqlRunner } from '../store/sql.ts';
 import { asBody, badInput, limitFields, notFound, optBool, optObject, optString, optStringList, reqString, type Body } from './fields.ts';
+import { metadataWithGuardrails } from './guardrails.ts';
 import { generateKeyTx } from './keys.ts';
 import { findTeam, findUser, listKeys, listTeamIds, mergedLimits } from './records.ts';
 import { emptyChange, type AdminResult } from './types.ts';
@@ -47,7 +48,7 @@ export async function teamNew(sql: SqlExecutor, raw: unknown, nowMs: number): Pr
   const teamId = optString(b, 'team_id') ?? `team_${randomBytes(8).toString('hex')}`;
   const alias = optString(b, 'team_alias');
   const models = optStringList(b, 'models') ?? [];
-  const metadata = optObject(b, 'metadata') ?? {};
+  const metadata = metadataWithGuardrails(b, optObject(b, 'metadata'), {}) ?? {};
   const blocked = optBool(b, 'blocked') ?? false;
   const limits = limitFields(b);
   const list = members(b['members_with_roles'], 'members_with_roles');
@@ -69,11 +70,13 @@ export async function teamUpdate(sql: SqlExecutor, raw: unknown, nowMs: number):
   const teamId = reqString(b, 'team_id');
   const alias = optString(b, 'team_alias');
   const models = optStringList(b, 'models');
-  const metadata = optObject(b, 'metadata');
+  const givenMetadata = optObject(b, 'metadata');
   const blocked = optBool(b, 'blocked');
   const limits = limitFields(b);
   return sql.transaction(async (tx) => {
-    if (!(await findTeam(tx, teamId))) throw notFound(`Team not found: ${teamId}`);
+    const cur = await findTeam(tx, teamId);
+    if (!cur) throw notFound(`Team not found: ${teamId}`);
+    const metadata = metadataWithGuardrails(b, givenMetadata, cur.metadata);
     await teamAliasFree(tx, alias, teamId);
     const sets: string[] = [];
     const params: unknown[] = [teamId];

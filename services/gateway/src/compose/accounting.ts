@@ -197,8 +197,11 @@ export function buildIngressAccounting(o: {
       if (denial) throw denialToError(denial, t);
       let released = false;
       const sliceIds = slices?.slicesOf(hold.id) ?? [];
+      // The key's guardrail switches ride on the envelope to the stages that apply them (usually empty).
+      const keyMeta = auth.metadataOf(req.tenant);
+      const base = Object.keys(keyMeta).length === 0 ? holderMeta : { ...holderMeta, ...keyMeta };
       return {
-        metadata: sliceIds.length ? { ...holderMeta, [SLICES_METADATA]: encodeSlices(hold.amount.costUsd, sliceIds) } : holderMeta,
+        metadata: sliceIds.length ? { ...base, [SLICES_METADATA]: encodeSlices(hold.amount.costUsd, sliceIds) } : base,
         release() {
           if (released) return;
           released = true;

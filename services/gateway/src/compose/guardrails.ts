@@ -1,6 +1,6 @@
 // Builds the guardrails of a process from config: the `pii` stage and the reply filter the router applies.
 import type { GatewayConfig, Logger, ReplyFilterFactory, Stage } from '@ai-gateway/kit';
-import { buildGuardrailPolicy, createGuardrailReplyFilter, createGuardrailStage, type GuardrailPolicy, type TenantGuardrails } from '@ai-gateway/pii-scrubber';
+import { buildGuardrailPolicy, createGuardrailReplyFilter, createGuardrailStage, type GuardrailPolicy } from '@ai-gateway/pii-scrubber';
 
 const policies = new WeakMap<GatewayConfig, GuardrailPolicy>();
 
@@ -11,19 +11,17 @@ export function guardrailPolicyOf(config: GatewayConfig): GuardrailPolicy {
   return p;
 }
 
-/** True when some pre-call guardrail is configured (on by default or switchable per request). */
+/** True when some pre-call guardrail is configured (on by default or switchable per key, team or request). */
 export function needsGuardrailStage(config: GatewayConfig): boolean {
   return guardrailPolicyOf(config).hasPreCall;
 }
 
-/** Per key/team guardrail switches: none until virtual keys carry them (the seam is TenantGuardrails). */
-const noTenantOverrides: TenantGuardrails = () => ({});
-
+// Key and team switches need no wiring here: the ingress puts them on the envelope from the key's grant.
 export function buildGuardrailStage(config: GatewayConfig, logger: Logger): Stage {
-  return createGuardrailStage({ deps: { policy: guardrailPolicyOf(config), logger, tenantGuardrails: noTenantOverrides } });
+  return createGuardrailStage({ deps: { policy: guardrailPolicyOf(config), logger } });
 }
 
-/** The router's reply filter: restores pseudonyms whenever the envelope carries them, applies output filters. */
+/** The router's reply filter: post_call PII scrubbing, pseudonym restore, output filters. */
 export function buildReplyFilter(config: GatewayConfig): ReplyFilterFactory {
-  return createGuardrailReplyFilter({ deps: { policy: guardrailPolicyOf(config), tenantGuardrails: noTenantOverrides } });
+  return createGuardrailReplyFilter({ deps: { policy: guardrailPolicyOf(config) } });
 }

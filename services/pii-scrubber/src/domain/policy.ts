@@ -1,5 +1,5 @@
 // The guardrails of a gateway, from the LiteLLM-style `guardrails:` list, and which of them apply to a request.
-import type { GuardrailConfig } from '@ai-gateway/kit';
+import { TENANT_GUARDRAILS_METADATA, decodeGrantGuardrails, type GuardrailConfig } from '@ai-gateway/kit';
 import { PII_ACTIONS, type PiiAction } from './anonymize.ts';
 import { RESTRICTED_CATEGORIES, isRestrictedCategory } from './categories.ts';
 import { ENTITY_TYPES, isEntityType, type EntityType } from './recognizers.ts';
@@ -18,6 +18,9 @@ export interface PiiGuardrail extends GuardrailBase {
   defaultAction: PiiAction;
   thresholds: Partial<Record<EntityType | 'default', number>>;
   hashKey: string;
+  /** `mode` pre_call/during_call: the request is scrubbed; post_call: the response is (both when listed). */
+  preCall: boolean;
+  postCall: boolean;
 }
 export interface InjectionGuardrail extends GuardrailBase {
   kind: 'prompt_injection';
@@ -85,7 +88,11 @@ function piiFrom(g: GuardrailConfig, secretsOnly: boolean): PiiGuardrail {
     thresholds[k === 'ALL' || k === 'default' ? 'default' : entityOf(name, k)] = n;
   }
   const hashKey = typeof p['hash_key'] === 'string' ? p['hash_key'] : `ai-gateway:${name}`;
-  return { kind: 'pii', name, defaultOn: g.litellm_params.default_on, enforced: p['enforced'] === true, entities, actions, defaultAction, thresholds, hashKey };
+  const modes = strings(g.litellm_params.mode);
+  for (const m of modes) if (!['pre_call', 'during_call', 'post_call'].includes(m)) throw new GuardrailConfigError(name, `unknown mode "${m}" (use pre_call, during_call or post_call)`);
+  const postCall = modes.includes('post_call');
+  const preCall = !postCall || modes.some((m) => m !== 'post_call');
+  return { kind: 'pii', name, defaultOn: g.litellm_params.default_on, enforced: p['enforced'] === true, entities, actions, defaultAction, thresholds, hashKey, preCall, postCall };
 }
 
 function injectionFrom(g: GuardrailConfig): InjectionGuardrail {
@@ -120,6 +127,11 @@ function outputFrom(g: GuardrailConfig): OutputGuardrail {
   return { kind: 'output_filter', name, defaultOn: g.litellm_params.default_on, enforced: p['enforced'] === true, matcher: new DenyMatcher(patterns) };
 }
 
+/** Runs on the request (the `pii` stage). */
+export const isPreCall = (g: Guardrail): boolean => (g.kind === 'pii' ? g.preCall : g.kind === 'prompt_injection');
+/** Runs on the response (the reply filter). */
+export const isPostCall = (g: Guardrail): boolean => (g.kind === 'pii' ? g.postCall : g.kind === 'output_filter');
+
 /** Builds the policy once at boot; throws on a bad option. Vendors we do not implement are skipped (config warns). */
 export function buildGuardrailPolicy(list: readonly GuardrailConfig[]): GuardrailPolicy {
   const guardrails: Guardrail[] = [];
@@ -132,8 +144,8 @@ export function buildGuardrailPolicy(list: readonly GuardrailConfig[]): Guardrai
   }
   return Object.freeze({
     guardrails,
-    hasPreCall: guardrails.some((g) => g.kind !== 'output_filter'),
-    hasPostCall: guardrails.some((g) => g.kind === 'output_filter'),
+    hasPreCall: guardrails.some(isPreCall),
+    hasPostCall: guardrails.some(isPostCall),
   });
 }
 
@@ -141,8 +153,8 @@ export function buildGuardrailPolicy(list: readonly GuardrailConfig[]): Guardrai
 export type GuardrailOverrides = Readonly<Record<string, boolean>>;
 
 /**
- * The seam for per key/team settings: given the caller, which guardrails it switches on or off.
- * Virtual keys will plug their stored settings in here; until then only the request header does.
+ * A seam for per key/team settings resolved in-process (tests, custom deployments). Virtual keys do not need
+ * it: their settings arrive on the envelope (TENANT_GUARDRAILS_METADATA, set by the ingress from the grant).
  */
 export type TenantGuardrails = (tenant: { keyId: string | null; teamId: string | null }) => GuardrailOverrides;
 
@@ -162,9 +174,14 @@ export function parseOverrides(header: string | undefined): GuardrailOverrides {
   return out;
 }
 
+/** The inverse of parseOverrides (the stage hands body switches on to the reply filter this way). */
+export function formatOverrides(o: GuardrailOverrides): string {
+  return Object.entries(o).map(([name, on]) => (on ? name : `-${name}`)).join(',');
+}
+
 /**
- * The guardrails in force for one request: default_on, then the tenant's switches, then the request's own
- * (which may switch an `enforced` guardrail on but never off).
+ * The guardrails in force for one request: default_on, then the tenant's switches (its team's, then the key's),
+ * then the request's own (which may switch an `enforced` guardrail on but never off).
  */
 export function activeGuardrails(policy: GuardrailPolicy, tenant: GuardrailOverrides, ...request: GuardrailOverrides[]): Guardrail[] {
   return policy.guardrails.filter((g) => {
@@ -172,4 +189,21 @@ export function activeGuardrails(policy: GuardrailPolicy, tenant: GuardrailOverr
     for (const o of request) if (Object.hasOwn(o, g.name) && (o[g.name] === true || !(on && g.enforced))) on = o[g.name] === true;
     return on;
   });
+}
+
+export interface RequestScope {
+  tenant: { keyId: string | null; teamId: string | null };
+  metadata: Readonly<Record<string, string>>;
+}
+
+/**
+ * activeGuardrails for an envelope: the seam's switches, the key/team switches the ingress put on the envelope,
+ * then the request's (header, and `body` when the caller parsed it), unless the key or team locks them.
+ */
+export function guardrailsFor(policy: GuardrailPolicy, env: RequestScope, seam: TenantGuardrails | undefined, ...body: GuardrailOverrides[]): Guardrail[] {
+  const grant = decodeGrantGuardrails(env.metadata[TENANT_GUARDRAILS_METADATA]);
+  const fromSeam = seam?.({ keyId: env.tenant.keyId, teamId: env.tenant.teamId }) ?? {};
+  const tenant = grant ? { ...fromSeam, ...grant.switches } : fromSeam;
+  if (grant && !grant.requestMayModify) return activeGuardrails(policy, tenant);
+  return activeGuardrails(policy, tenant, ...body, parseOverrides(env.metadata[GUARDRAILS_METADATA]));
 }
