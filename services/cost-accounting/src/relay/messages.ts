@@ -1,5 +1,5 @@
-// Outbox row → Kafka message: Avro value (JSON payloads from older writers are transcoded), schema fingerprint
-// and idempotency key in headers, the tenant key as message key.
+// Outbox row → Kafka message: Avro value (JSON payloads from older writers are transcoded), schema fingerprint,
+// idempotency key and trace context in headers, the tenant key as message key.
 import { avroCodec, CONTRACT_NAMESPACE, schemaFingerprint, type AuditRecord, type BillingRecord } from '@ai-gateway/kit';
 import type { OutboxRow } from '../store/port.ts';
 import { AUDIT_TOPIC, BILLING_TOPIC } from '../store/spend-sql.ts';
@@ -17,6 +17,8 @@ export const HEADER = {
   schema: 'schema-name',
   contentType: 'content-type',
   outboxId: 'outbox-id',
+  /** W3C trace context of the request (or of the relay's publish span), when the row kept one. */
+  traceparent: 'traceparent',
 } as const;
 
 export const AVRO_CONTENT_TYPE = 'avro/binary';
@@ -45,8 +47,9 @@ function avroValue(contract: RecordContract, payload: Uint8Array): Buffer {
  * The message for one outbox row. A payload that cannot be made Avro (a bad row) still goes out, as JSON
  * without a fingerprint, rather than block its tenant's stream or be dropped.
  */
-export function messageOf(row: OutboxRow): RelayMessage {
+export function messageOf(row: OutboxRow, traceparent: string | null = row.traceparent ?? null): RelayMessage {
   const headers: Record<string, string> = { [HEADER.idempotencyKey]: requestIdOf(row.idempotencyKey), [HEADER.outboxId]: row.id };
+  if (traceparent) headers[HEADER.traceparent] = traceparent;
   const contract = Object.hasOwn(CONTRACTS, row.topic) ? CONTRACTS[row.topic] : undefined;
   const raw = Buffer.from(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength);
   if (!contract) return { topic: row.topic, key: row.key, value: raw, headers };

@@ -1,8 +1,16 @@
 // The outbox relay: moves committed billing/audit rows to the stream at least once, one bounded batch at a time,
 // shard by shard (several relays share the shards), backing off while the sink is down.
-import type { Logger } from '@ai-gateway/kit';
+import { startMessageSpan, type Logger, type MessageSpan } from '@ai-gateway/kit';
 import type { OutboxRow, Store } from '../store/port.ts';
 import { messageOf, type RelayMessage } from './messages.ts';
+
+/** A PRODUCER span per traced row, child of the request's trace; its context goes out in the record's headers. */
+function produceSpan(row: OutboxRow): MessageSpan | null {
+  if (!row.traceparent) return null;
+  return startMessageSpan(`publish ${row.topic}`, 'producer', { traceparent: row.traceparent }, {
+    'messaging.system': 'kafka', 'messaging.destination.name': row.topic, 'messaging.operation.type': 'send', 'gateway.outbox_id': row.id,
+  });
+}
 
 /** Where relayed messages go (Kafka in production, a fake in unit tests). `send` resolves once the broker acked all. */
 export interface RecordSink {
@@ -66,7 +74,20 @@ export function createOutboxRelay(input: {
   let wake: (() => void) | null = null;
 
   const publish = async (rows: readonly OutboxRow[]): Promise<void> => {
-    await sink.send(rows.map(messageOf));
+    const spans: MessageSpan[] = [];
+    const messages = rows.map((row) => {
+      const span = produceSpan(row);
+      if (!span) return messageOf(row);
+      spans.push(span);
+      return messageOf(row, span.traceparent);
+    });
+    try {
+      await sink.send(messages);
+    } catch (err) {
+      for (const span of spans) span.end(err);
+      throw err;
+    }
+    for (const span of spans) span.end();
     input.deps.onBatch?.(rows);
   };
 

@@ -1,8 +1,8 @@
 // Group commit for completed events: buffers deliveries, records them in one store transaction per batch
 // (flushed at maxBatch pending or maxDelayMs after the first), acks each only after its batch committed, and
 // isolates a poison event so it cannot hold the others back.
-import { avroCodec, type CompletedEvent, type DurableMessage, type Logger } from '@ai-gateway/kit';
-import type { RecordResult, Store } from '../store/port.ts';
+import { avroCodec, startMessageSpan, type CompletedEvent, type DurableMessage, type Logger, type MessageSpan } from '@ai-gateway/kit';
+import type { RecordResult, Store, TracedCompletedEvent } from '../store/port.ts';
 
 export interface CompletedBatcherOptions {
   /** Flush as soon as this many events are pending. */
@@ -41,7 +41,10 @@ export interface CompletedBatcher {
 
 interface Item {
   msg: DurableMessage;
-  evt: CompletedEvent;
+  /** With the traceparent its outbox rows keep (the `accounting.record` span's, or the event's own). */
+  evt: TracedCompletedEvent;
+  /** `accounting.record`, child of the request's trace when the event carried one. */
+  span: MessageSpan | null;
   /** When it was buffered (ms). */
   at: number;
   done: () => void;
@@ -60,9 +63,11 @@ export function createCompletedBatcher(input: { deps: CompletedBatcherDeps; opti
     try {
       await afterRecord(item.evt, result.recorded);
       item.msg.ack();
+      item.span?.end();
     } catch (err) {
       logger.warn({ err, requestId: item.evt.requestId }, 'completed event recorded but not settled; redelivering');
       item.msg.nak(opts.retryDelayMs);
+      item.span?.end(err);
     }
   }
 
@@ -82,6 +87,7 @@ export function createCompletedBatcher(input: { deps: CompletedBatcherDeps; opti
           logger.warn({ err, requestId: item.evt.requestId, deliveries: item.msg.deliveries }, 'completed event not recorded; redelivering');
           item.msg.nak(opts.retryDelayMs);
         }
+        item.span?.end(err);
       }
     }
   }
@@ -143,8 +149,11 @@ export function createCompletedBatcher(input: { deps: CompletedBatcherDeps; opti
       msg.ack();
       return Promise.resolve();
     }
+    // Continues the trace in the event's headers (null when none): the outbox rows then carry this span's context.
+    const span = startMessageSpan('accounting.record', 'consumer', msg.headers, { 'gateway.request_id': evt.requestId, 'messaging.system': 'nats', 'messaging.destination.name': msg.subject });
+    const traced: TracedCompletedEvent = span?.traceparent ? { ...evt, traceparent: span.traceparent } : evt;
     return new Promise<void>((done) => {
-      pending.push({ msg, evt, at: Date.now(), done });
+      pending.push({ msg, evt: traced, span, at: Date.now(), done });
       if (pending.length >= opts.maxBatch) void flush();
       else arm();
     });

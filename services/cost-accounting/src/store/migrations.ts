@@ -172,6 +172,14 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
     `,
   },
+  {
+    version: 4,
+    name: 'outbox rows keep the W3C traceparent of their request',
+    sql: `
+      -- Null for rows written before this migration and for requests that carried no trace context.
+      ALTER TABLE outbox ADD COLUMN traceparent text;
+    `,
+  },
 ];
 
 /** Applies missing migrations in order, each in its own transaction under an advisory lock. Returns versions applied. */

@@ -1,7 +1,7 @@
 // Outbox claims for relays: one shard (hash of the message key) at a time under an advisory lock, so several
 // relays share the work while each tenant's rows leave in order; a crashed relay's claim ends with its session.
 import type { OutboxRow } from './port.ts';
-import { bytes, ms, num, str, type SqlExecutor, type SqlRunner } from './sql.ts';
+import { bytes, ms, num, str, strOrNull, type SqlExecutor, type SqlRunner } from './sql.ts';
 
 /** Advisory lock class for outbox shards (two-int form, apart from the migration lock). */
 const SHARD_LOCK_CLASS = 7263542;
@@ -20,13 +20,13 @@ export interface OutboxBacklog {
   oldestCreatedAtMs: number | null;
 }
 
-const SELECT_SHARD = `SELECT id::text AS id, topic, msg_key, payload, idempotency_key, created_at FROM outbox
+const SELECT_SHARD = `SELECT id::text AS id, topic, msg_key, payload, idempotency_key, created_at, traceparent FROM outbox
   WHERE published_at IS NULL AND mod(abs(hashtext(msg_key)::bigint), $2) = $3
   ORDER BY outbox.id LIMIT $1`;
 
 function toRow(r: Record<string, unknown>): OutboxRow {
   return { id: str(r, 'id'), topic: str(r, 'topic'), key: str(r, 'msg_key'), payload: bytes(r, 'payload'),
-    idempotencyKey: str(r, 'idempotency_key'), createdAtMs: ms(r, 'created_at') };
+    idempotencyKey: str(r, 'idempotency_key'), createdAtMs: ms(r, 'created_at'), traceparent: strOrNull(r, 'traceparent') };
 }
 
 async function markRows(q: SqlRunner, ids: readonly string[], nowMs: number): Promise<void> {

@@ -23,7 +23,12 @@ export interface OutboxRow {
   payload: Uint8Array;
   idempotencyKey: string;
   createdAtMs: number;
+  /** W3C traceparent of the request the record belongs to (null: none carried, or a row older than it). */
+  traceparent?: string | null;
 }
+
+/** A completed event with the trace context it arrived with; the store keeps `traceparent` on its outbox rows. */
+export type TracedCompletedEvent = CompletedEvent & { traceparent?: string | null };
 
 export interface SpendLogRow {
   requestId: string;
@@ -60,12 +65,12 @@ export interface Store {
   reservationCount(): Promise<number>;
 
   /** Spend log + counters + billing and audit outbox rows + audit link in one transaction; idempotent on requestId. */
-  recordCompleted(event: CompletedEvent, nowMs?: number): Promise<RecordResult>;
+  recordCompleted(event: TracedCompletedEvent, nowMs?: number): Promise<RecordResult>;
   /**
    * Many events in one transaction (set-based SQL); results in input order. Ends in the same rows, counters and
    * audit chain as recording them one by one in that order; an id already recorded or repeated yields `recorded: false`.
    */
-  recordCompletedBatch(events: readonly CompletedEvent[], nowMs?: number): Promise<RecordResult[]>;
+  recordCompletedBatch(events: readonly TracedCompletedEvent[], nowMs?: number): Promise<RecordResult[]>;
   getSpendLog(requestId: string): Promise<SpendLogRow | null>;
 
   pendingOutbox(limit: number): Promise<OutboxRow[]>;

@@ -6,6 +6,7 @@ import { auditHash } from './audit.ts';
 import { rollDueBudgets } from './budgets-sql.ts';
 import { decodeScope, encodeScope, lockOrder } from './holds-sql.ts';
 import { ms, num, str, strArray, type SqlRunner } from './sql.ts';
+import type { TracedCompletedEvent } from './port.ts';
 import { AUDIT_TOPIC, BILLING_TOPIC, billingRecordOf, sanitizeCompleted, tenantKey, type RecordEncoders, type RecordResult } from './spend-sql.ts';
 
 type Column = readonly [name: string, type: string, value: (e: CompletedEvent) => unknown];
@@ -44,9 +45,9 @@ const WRITE_BUDGETS = `UPDATE budgets b SET spend = v.spend, reserved = v.reserv
     AS v(scope, scope_id, spend, reserved, in_flight, window_requests, window_tokens)
   WHERE b.scope = v.scope AND b.scope_id = v.scope_id`;
 
-const INSERT_OUTBOX = `INSERT INTO outbox (topic, msg_key, payload, idempotency_key)
-  SELECT topic, msg_key, payload, idempotency_key
-  FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[]) WITH ORDINALITY AS o(topic, msg_key, payload, idempotency_key, ord)
+const INSERT_OUTBOX = `INSERT INTO outbox (topic, msg_key, payload, idempotency_key, traceparent)
+  SELECT topic, msg_key, payload, idempotency_key, traceparent
+  FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[]) WITH ORDINALITY AS o(topic, msg_key, payload, idempotency_key, traceparent, ord)
   ORDER BY ord
   ON CONFLICT (idempotency_key) DO NOTHING`;
 
@@ -167,8 +168,10 @@ async function appendAuditBatch(tx: SqlRunner, events: readonly CompletedEvent[]
  * Records the events in the caller's transaction; results are in input order. A request id already recorded
  * (redelivery) or repeated in the batch yields `{ recorded: false }` and writes nothing more.
  */
-export async function recordCompletedBatchTx(tx: SqlRunner, raw: readonly CompletedEvent[], nowMs: number, enc: RecordEncoders): Promise<RecordResult[]> {
+export async function recordCompletedBatchTx(tx: SqlRunner, raw: readonly TracedCompletedEvent[], nowMs: number, enc: RecordEncoders): Promise<RecordResult[]> {
   const fresh = await insertSpendLogs(tx, raw.map((e) => sanitizeCompleted(e, nowMs)));
+  const traceOf = new Map<string, string>();
+  for (const e of raw) if (e.traceparent && !traceOf.has(e.requestId)) traceOf.set(e.requestId, e.traceparent);
   const results = new Map<string, RecordResult>();
   if (fresh.length > 0) {
     await applyToBudgets(tx, fresh, nowMs);
@@ -177,6 +180,7 @@ export async function recordCompletedBatchTx(tx: SqlRunner, raw: readonly Comple
     const keys: string[] = [];
     const payloads: Uint8Array[] = [];
     const ids: string[] = [];
+    const traces: (string | null)[] = [];
     fresh.forEach((e, i) => {
       const billing = billingRecordOf(e);
       const audit = audits[i] as AuditRecord;
@@ -185,9 +189,11 @@ export async function recordCompletedBatchTx(tx: SqlRunner, raw: readonly Comple
       keys.push(key, key);
       payloads.push(enc.billing(billing), enc.audit(audit));
       ids.push(`billing:${e.requestId}`, `audit:${e.requestId}`);
+      const tp = traceOf.get(e.requestId) ?? null;
+      traces.push(tp, tp);
       results.set(e.requestId, { recorded: true, billing, audit });
     });
-    await tx.query(INSERT_OUTBOX, [topics, keys, payloads, ids]);
+    await tx.query(INSERT_OUTBOX, [topics, keys, payloads, ids, traces]);
   }
   // Only the first occurrence of a request id can carry its result; later copies are duplicates.
   return raw.map((e) => {

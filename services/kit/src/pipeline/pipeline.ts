@@ -1,10 +1,11 @@
 // The routing slip: hands an envelope to its next stage, in-process when the stage is local and over
 // the bus otherwise, and carries replies, cancellations and completed events back the same way.
 import { randomUUID } from 'node:crypto';
-import type { Bus, Subscription } from '../bus/port.ts';
-import type { CompletedEvent, ReplyChunk, RequestEnvelope } from '../contracts/types.ts';
+import type { Bus, BusHeaders, Subscription } from '../bus/port.ts';
+import type { CompletedEvent, ReplyChunk, RequestEnvelope, TraceContext } from '../contracts/types.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/logger.ts';
+import { writeTraceHeaders } from '../telemetry/messaging.ts';
 import type { PipelineCodec } from './codec.ts';
 import { baseCompletedEvent } from './completed.ts';
 import type { ReplySink, ReplyWriter, Stage, StageContext } from './stage.ts';
@@ -82,8 +83,11 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     };
   }
 
-  function complete(evt: CompletedEvent): void {
-    bus.publishDurable(subjects.completed, codec.encodeCompleted(evt), { 'idempotency-key': evt.requestId }).catch((err: unknown) => {
+  /** `trace`: the context the event continues (its consumers' spans join the request's trace). */
+  function complete(evt: CompletedEvent, trace?: TraceContext): void {
+    const headers: BusHeaders = { 'idempotency-key': evt.requestId };
+    if (trace) writeTraceHeaders(trace, headers);
+    bus.publishDurable(subjects.completed, codec.encodeCompleted(evt), headers).catch((err: unknown) => {
       logger.error({ err, requestId: evt.requestId }, 'failed to publish completed event');
     });
   }
@@ -122,9 +126,9 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
       },
       reply,
       signal: entry.controller.signal,
-      complete: (evt) => {
+      complete: (evt, trace) => {
         completed = true;
-        complete(evt);
+        complete(evt, trace ?? env.trace);
       },
     };
     let result: Promise<void>;
@@ -142,7 +146,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
         if (!completed) {
           const evt = baseCompletedEvent(env, now());
           evt.errorCode = gwErr.code;
-          complete(evt);
+          complete(evt, env.trace);
         }
       })
       .finally(() => releaseEntry(env.requestId, entry));

@@ -1,5 +1,5 @@
 // What a pipeline stage sees: the envelope, a way to answer, to pass on, and to report completion.
-import type { CompletedEvent, ReplyChunk, RequestEnvelope } from '../contracts/types.ts';
+import type { CompletedEvent, ReplyChunk, RequestEnvelope, TraceContext } from '../contracts/types.ts';
 
 /** The stage side of the reply channel to the ingress that owns the client connection. */
 export interface ReplyWriter {
@@ -12,8 +12,8 @@ export interface StageContext {
   reply: ReplyWriter;
   /** Aborted when the client goes away or the request is cancelled. */
   signal: AbortSignal;
-  /** Publishes the one completed event of this request. */
-  complete(evt: CompletedEvent): void;
+  /** Publishes the one completed event of this request; `trace` (default: the envelope's) travels in its headers. */
+  complete(evt: CompletedEvent, trace?: TraceContext): void;
 }
 
 export interface Stage {

@@ -18,6 +18,7 @@ export {
   type ProviderCallInfo,
   type ProviderCallResult,
 } from './tracing.ts';
+export { startMessageSpan, writeTraceHeaders, type MessageSpan, type MessageSpanKind } from './messaging.ts';
 export { instrumentPipeline, traceStage, UPSTREAM_MS_HEADER, type InstrumentedPipelineDeps } from './instrument.ts';
 export { startTracing, tracingRequested, type TracingHandle, type TracingOptions } from './sdk.ts';
 export { requestLogFields, REQUEST_LOG_MESSAGE, type RequestLogFields } from './request-log.ts';

@@ -106,9 +106,10 @@ export function traceStage(stage: Stage): Stage {
         reply: ctx.reply,
         signal: ctx.signal,
         forward: (next) => ctx.forward({ ...next, trace: traceFromContext(active, next.trace) }),
-        complete: (evt) => {
+        complete: (evt, t) => {
           annotateCompleted(span, evt);
-          ctx.complete(evt);
+          // The completed event's consumers continue this stage's span (without a recording tracer: the envelope's trace).
+          ctx.complete(evt, t ?? (span.isRecording() ? traceFromContext(active, env.trace) : undefined));
         },
       };
       let run: Promise<void>;
