@@ -1,7 +1,10 @@
-// End to end: guardrails through the official OpenAI SDK in both run modes — PII never reaches the provider or logs.
+// End to end: guardrails through the official OpenAI SDK in both run modes — PII never reaches the provider,
+// the logs, or any row accounting writes (audit chain, spend, billing/audit outbox).
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import pg from 'pg';
 import { startFakeOpenAI, type FakeServer } from '../support/fake-openai.ts';
 import { MASTER_KEY, MODES, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
@@ -38,13 +41,43 @@ function bodyText(body: unknown): string {
   return JSON.stringify(body);
 }
 
+const DATABASE_URL = process.env['DATABASE_URL'];
+
+/** Every row of every table in `schema` as text (bytea, e.g. Avro outbox payloads, decoded as UTF-8). */
+async function dumpSchema(schema: string): Promise<{ text: string; counts: Record<string, number> }> {
+  const c = new pg.Client({ connectionString: DATABASE_URL });
+  await c.connect();
+  try {
+    const tables = (await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema])).rows.map((r) => r.table_name);
+    const parts: string[] = [];
+    const counts: Record<string, number> = {};
+    for (const t of tables) {
+      const rows = (await c.query(`SELECT * FROM "${schema}"."${t}"`)).rows as Record<string, unknown>[];
+      counts[t] = rows.length;
+      for (const r of rows) parts.push(JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('utf8') : v)));
+    }
+    return { text: parts.join('\n'), counts };
+  } finally {
+    await c.end();
+  }
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: DATABASE_URL });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
+}
+
 for (const mode of MODES) {
   describe(`guardrails (${mode})`, () => {
     let fake: FakeServer;
     let gw: TestGateway;
     let client: OpenAI;
+    // A fresh accounting schema per mode, so the run's audit, spend and outbox rows are exactly this run's.
+    const schema = `guard_${mode}_${randomBytes(4).toString('hex')}`;
 
     before(async () => {
+      if (DATABASE_URL) process.env['GATEWAY_DB_SCHEMA'] = schema;
       fake = await startFakeOpenAI();
       gw = await startTestGateway({ mode, yaml: yaml(fake.url) });
       client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0, timeout: 10_000 });
@@ -52,6 +85,8 @@ for (const mode of MODES) {
     after(async () => {
       await gw?.close();
       await fake?.close();
+      delete process.env['GATEWAY_DB_SCHEMA'];
+      if (DATABASE_URL) await dropSchema(schema);
     });
 
     test('guardrails - PII is masked, redacted or hashed before the provider sees the request', async () => {
@@ -165,6 +200,24 @@ for (const mode of MODES) {
       const everything = [...gw.logs, ...fake.requests.map((r) => bodyText(r.body))].join('\n');
       for (const [what, v] of Object.entries(RAW)) assert.ok(!everything.includes(v), `${what} leaked`);
       assert.ok(gw.logs.length > 0, 'the run wrote log lines (one per request at least)');
+    });
+
+    test('guardrails - no raw PII in any audit, spend or billing/audit outbox row of the run', async (t) => {
+      if (!DATABASE_URL) return t.skip('DATABASE_URL is not set (accounting rows live in Postgres for this check)');
+      // Every request of the run has its completed event; wait until accounting has written one audit row each.
+      const expected = gw.events.length;
+      assert.ok(expected >= 8, `only ${expected} completed events`);
+      const deadline = Date.now() + 10_000;
+      let dump = await dumpSchema(schema);
+      while ((dump.counts['audit_log'] ?? 0) < expected && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        dump = await dumpSchema(schema);
+      }
+      assert.ok((dump.counts['audit_log'] ?? 0) >= expected, `audit rows ${dump.counts['audit_log']} < ${expected} requests`);
+      assert.ok((dump.counts['spend_logs'] ?? 0) >= expected, 'spend rows were written');
+      assert.ok((dump.counts['outbox'] ?? 0) >= expected, 'billing and audit outbox rows were written');
+      for (const [what, v] of Object.entries(RAW)) assert.ok(!dump.text.includes(v), `${what} is in an accounting row`);
+      assert.match(dump.text, /pii-mask/, 'the rows were read (verdicts are in them)');
     });
   });
 }
