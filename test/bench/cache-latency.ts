@@ -1,62 +1,129 @@
-// `node --import tsx test/bench/cache-latency.ts`: what the cache adds on a miss (embed + index search) and on a hit.
+// `node --import tsx test/bench/cache-latency.ts`: what the cache adds on a miss (embed + index search) and on a hit,
+// against a baseline of the previous setup (1 ONNX thread, a setImmediate batching window), interleaved in one run.
+// CACHE_BENCH_N samples (default 200); CACHE_BENCH_BUSY=n adds n busy-looping processes (CPU contention).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createLogger, type RequestEnvelope } from '@ai-gateway/kit';
 import {
-  createBatchingEmbedder, createEmbeddedIndex, createQdrantIndex, createSemanticCache, loadLocalEmbedder, modelDirOf, type PendingStore, type VectorIndex,
+  createBatchingEmbedder, createEmbeddedIndex, createQdrantIndex, createSemanticCache, loadLocalEmbedder, modelDirOf,
+  type Embedder, type PendingStore, type SemanticCache, type VectorIndex,
 } from '@ai-gateway/semantic-cache';
 import { startFakeQdrant } from '../support/fake-qdrant.ts';
 
 const N = Number(process.env['CACHE_BENCH_N'] ?? 200);
-const raw = await loadLocalEmbedder({ modelDir: modelDirOf(undefined) });
+const busy: ChildProcess[] = Array.from({ length: Number(process.env['CACHE_BENCH_BUSY'] ?? 0) }, () =>
+  spawn(process.execPath, ['-e', 'for (const end = Date.now() + 600_000; Date.now() < end;);'], { stdio: 'ignore' }),
+);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? 0;
-const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)} ms  p95 ${pct(xs, 95).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms`;
+const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2).padStart(6)} ms  p95 ${pct(xs, 95).toFixed(2).padStart(6)} ms  p99 ${pct(xs, 99).toFixed(2).padStart(6)} ms`;
 
-const prompt = (i: number) => `How do I configure feature number ${i} of the billing service for team ${i % 17}?`;
-const single: number[] = [];
-for (let i = 0; i < N; i++) {
-  const t0 = performance.now();
-  await raw.embed([prompt(i)]);
-  single.push(performance.now() - t0);
+/** The batching wrapper as it was: every text waits for a setImmediate window, the LRU keyed by text. */
+function deferredBatching(inner: Embedder): Embedder {
+  const lru = new Map<string, Float32Array>();
+  let queue: Array<{ text: string; resolve(v: Float32Array): void; reject(e: unknown): void }> = [];
+  let scheduled = false;
+  const flush = async () => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    const texts = [...new Set(batch.map((w) => w.text))];
+    try {
+      const vs = await inner.embed(texts);
+      texts.forEach((t, i) => lru.set(t, vs[i] as Float32Array));
+      for (const w of batch) w.resolve(lru.get(w.text) as Float32Array);
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  };
+  const one = (text: string) =>
+    lru.get(text) ??
+    new Promise<Float32Array>((resolve, reject) => {
+      queue.push({ text, resolve, reject });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => void flush());
+      }
+    });
+  return { id: inner.id, dimensions: inner.dimensions, embed: async (texts) => Promise.all(texts.map(one)) };
 }
-console.log(`embed, 1 text (uncached):           ${fmt(single)}`);
-const t0 = performance.now();
-await raw.embed(Array.from({ length: 32 }, (_, i) => prompt(10_000 + i)));
-console.log(`embed, batch of 32:                 ${((performance.now() - t0) / 32).toFixed(2)} ms per text`);
 
-async function missLatency(name: string, index: VectorIndex): Promise<void> {
-  const embedder = createBatchingEmbedder(raw);
+const modelDir = modelDirOf(undefined);
+const setups = {
+  baseline: { raw: await loadLocalEmbedder({ modelDir, threads: 1, maxTokens: 512 }), wrap: deferredBatching },
+  current: { raw: await loadLocalEmbedder({ modelDir }), wrap: (e: Embedder) => createBatchingEmbedder(e) },
+};
+const prompt = (i: number) => `How do I configure feature number ${i} of the billing service for team ${i % 17}?`;
+console.log(`${N} samples per row, baseline and current interleaved; load ${(await import('node:os')).loadavg()[0]?.toFixed(2)}; busy processes ${busy.length}`);
+
+const single = { baseline: [] as number[], current: [] as number[] };
+for (let i = 0; i < N; i++) {
+  for (const name of (i % 2 ? ['baseline', 'current'] : ['current', 'baseline']) as Array<keyof typeof setups>) {
+    const t0 = performance.now();
+    await setups[name].raw.embed([prompt(i)]);
+    single[name].push(performance.now() - t0);
+  }
+}
+for (const name of ['baseline', 'current'] as const) console.log(`embed, 1 text (uncached), ${name.padEnd(8)}      ${fmt(single[name])}`);
+for (const name of ['baseline', 'current'] as const) {
+  const t0 = performance.now();
+  await setups[name].raw.embed(Array.from({ length: 32 }, (_, i) => prompt(10_000 + i)));
+  console.log(`embed, batch of 32, ${name.padEnd(8)}             ${((performance.now() - t0) / 32).toFixed(2)} ms per text`);
+}
+
+const env = (): RequestEnvelope => ({
+  requestId: 'b', tenant: { keyId: 'k', keyAlias: null, teamId: 't', userId: null, projectId: null }, model: 'gpt-4o', callType: 'chat', inboundApi: 'openai',
+  stream: false, slip: [], replyTo: '', trace: { traceparent: null, tracestate: null }, receivedAtMs: 0, deadlineMs: 0, metadata: {}, verdicts: [], body: '',
+});
+const controls = { noCache: false, noStore: false, ttlSeconds: null, namespace: undefined, optIn: false };
+const keysOf = (cache: SemanticCache, q: string) => cache.keysOf(env(), { model: 'gpt-4o', messages: [{ role: 'user', content: q }] }, controls);
+const pendingOf = (cache: SemanticCache, q: string): PendingStore => ({ keys: keysOf(cache, q), ttlSeconds: 600, vector: null, signature: null, atMs: 0 });
+
+/** A cache over `index` holding 500 answered entries in one scope. */
+async function filled(index: VectorIndex, embedder: Embedder): Promise<SemanticCache> {
   await index.ensure(embedder.dimensions);
   const cache = createSemanticCache({
-    deps: { index, embedder, logger: createLogger({ name: 'cache-test', level: 'silent' }) },
+    deps: { index, embedder, logger: createLogger({ name: 'cache-bench', level: 'silent' }) },
     options: { semantic: true, threshold: 0.85, ttlSeconds: 600, namespace: undefined, maxStoreTemperature: 1, callTypes: new Set(['chat']) },
   });
-  // Fill the index with answered entries in one scope, then measure misses and exact hits.
-  const env = (): RequestEnvelope => ({
-    requestId: 'b', tenant: { keyId: 'k', keyAlias: null, teamId: 't', userId: null, projectId: null }, model: 'gpt-4o', callType: 'chat', inboundApi: 'openai',
-    stream: false, slip: [], replyTo: '', trace: { traceparent: null, tracestate: null }, receivedAtMs: 0, deadlineMs: 0, metadata: {}, verdicts: [], body: '',
-  });
-  const keysOf = (q: string) => cache.keysOf(env(), { model: 'gpt-4o', messages: [{ role: 'user', content: q }] }, { noCache: false, noStore: false, ttlSeconds: null, namespace: undefined, optIn: false });
   for (let i = 0; i < 500; i++) {
-    const p: PendingStore = { keys: keysOf(`stored question ${i} about topic ${i * 7}`), ttlSeconds: 600, vector: null, signature: null, atMs: 0 };
+    const p = pendingOf(cache, `stored question ${i} about topic ${i * 7}`);
     await cache.lookup(p.keys, true, p, new AbortController().signal);
     await cache.store({ outcome: 'success', httpStatus: 200, response: '{"choices":[]}', usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0, totalTokens: 2 }, costUsd: 0.001, modelGroup: 'gpt-4o' } as never, p);
   }
-  const miss: number[] = [];
-  const hit: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const k = keysOf(`${prompt(i)} (variant ${name})`);
-    let t = performance.now();
-    const r = await cache.lookup(k, false, { keys: k, ttlSeconds: 600, vector: null, signature: null, atMs: 0 }, new AbortController().signal);
-    miss.push(performance.now() - t);
-    if (r.kind !== 'miss') throw new Error('expected a miss');
-    const h = keysOf('stored question 3 about topic 21');
-    t = performance.now();
-    await cache.lookup(h, false, { keys: h, ttlSeconds: 600, vector: null, signature: null, atMs: 0 }, new AbortController().signal);
-    hit.push(performance.now() - t);
-  }
-  console.log(`miss lookup, ${name.padEnd(22)} ${fmt(miss)}   (exact hit: ${fmt(hit)})`);
+  return cache;
 }
 
-await missLatency('embedded index (500):', createEmbeddedIndex());
-const fake = await startFakeQdrant();
-await missLatency('fake Qdrant (500):', createQdrantIndex({ url: fake.url, collectionBase: 'bench', embedderId: raw.id }));
-await fake.close();
+async function lookupLatency(label: string, indexFor: () => VectorIndex): Promise<void> {
+  const caches = {
+    baseline: await filled(indexFor(), setups.baseline.wrap(setups.baseline.raw)),
+    current: await filled(indexFor(), setups.current.wrap(setups.current.raw)),
+  };
+  const miss = { baseline: [] as number[], current: [] as number[] };
+  const hit = { baseline: [] as number[], current: [] as number[] };
+  for (let i = 0; i < N; i++) {
+    for (const name of (i % 2 ? ['baseline', 'current'] : ['current', 'baseline']) as Array<keyof typeof caches>) {
+      const cache = caches[name];
+      const m = pendingOf(cache, `${prompt(i)} (${label})`);
+      let t = performance.now();
+      const r = await cache.lookup(m.keys, false, m, new AbortController().signal);
+      miss[name].push(performance.now() - t);
+      if (r.kind !== 'miss') throw new Error(`expected a miss, got ${r.kind}`);
+      const h = pendingOf(cache, 'stored question 3 about topic 21');
+      t = performance.now();
+      await cache.lookup(h.keys, false, h, new AbortController().signal);
+      hit[name].push(performance.now() - t);
+    }
+  }
+  for (const name of ['baseline', 'current'] as const) {
+    console.log(`miss lookup, ${label.padEnd(14)} ${name.padEnd(8)} ${fmt(miss[name])}   (exact hit: ${fmt(hit[name])})`);
+  }
+}
+
+try {
+  await lookupLatency('embedded index', () => createEmbeddedIndex());
+  const fake = await startFakeQdrant();
+  let n = 0;
+  await lookupLatency('fake Qdrant', () => createQdrantIndex({ url: fake.url, collectionBase: `bench${n++}`, embedderId: setups.current.raw.id }));
+  await fake.close();
+} finally {
+  for (const b of busy) b.kill();
+}

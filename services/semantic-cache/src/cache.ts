@@ -58,6 +58,16 @@ export function createSemanticCache({ deps, options }: { deps: SemanticCacheDeps
   const stats = createStats();
   const semanticOn = options.semantic && deps.embedder !== null;
 
+  /**
+   * A prompt longer than the model reads would be compared by its opening alone: two long prompts that differ
+   * after it would look identical. Such prompts are cached exactly only (and cost no embedding).
+   */
+  function fitsWindow(query: string): boolean {
+    if (deps.embedder?.fits?.(query) !== false) return true;
+    stats.semanticSkipped['too_long'] = (stats.semanticSkipped['too_long'] ?? 0) + 1;
+    return false;
+  }
+
   async function embedOne(text: string, signal: AbortSignal): Promise<Float32Array> {
     const t0 = performance.now();
     const [v] = await (deps.embedder as Embedder).embed([text], signal);
@@ -75,18 +85,21 @@ export function createSemanticCache({ deps, options }: { deps: SemanticCacheDeps
     async lookup(keys, noCache, pending, signal) {
       const t0 = performance.now();
       try {
-        const wantsSemantic = semanticOn && keys.query !== null && keys.callType !== 'embedding';
-        if (wantsSemantic) pending.signature = signatureOf(keys.query as string);
+        const wantsSemantic = () => semanticOn && keys.query !== null && keys.callType !== 'embedding' && fitsWindow(keys.query);
         if (noCache) {
           // Still embed so the answer can be stored with its vector, but never answer from the cache.
-          if (wantsSemantic) pending.vector = await embedOne(keys.query as string, signal);
+          if (wantsSemantic()) {
+            pending.signature = signatureOf(keys.query as string);
+            pending.vector = await embedOne(keys.query as string, signal);
+          }
           return { kind: 'miss', keys };
         }
         const exact = await deps.index.get(pointIdOf(keys.exactKey), now(), signal);
         if (exact && exact.response !== '' && exact.exactKey === keys.exactKey && exact.scope === keys.scope && exact.modelGroup === keys.modelGroup) {
           return { kind: 'exact_hit', entry: exact, keys };
         }
-        if (!wantsSemantic) return { kind: 'miss', keys };
+        if (!wantsSemantic()) return { kind: 'miss', keys };
+        pending.signature = signatureOf(keys.query as string);
         const vector = await embedOne(keys.query as string, signal);
         pending.vector = vector;
         const found = await deps.index.search(

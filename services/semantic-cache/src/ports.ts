@@ -84,4 +84,6 @@ export interface Embedder {
   readonly dimensions: number;
   /** Unit-length vectors, one per text. */
   embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** False when the text is longer than the model reads (it would be embedded truncated). Absent: always fits. */
+  fits?(text: string): boolean;
 }

@@ -21,6 +21,8 @@ export interface CacheStats {
   bypassReasons: Record<string, number>;
   /** Semantic candidates rejected by a near-miss guard, by reason. */
   guardRejections: Record<string, number>;
+  /** Lookups that stayed exact-only, by reason (too_long: the prompt exceeds the embedding model's window). */
+  semanticSkipped: Record<string, number>;
   stores: number;
   storeErrors: number;
   storesSkipped: number;
@@ -36,6 +38,7 @@ export function createStats(): CacheStats {
     requests: { exact_hit: 0, semantic_hit: 0, miss: 0, bypass: 0 },
     bypassReasons: {},
     guardRejections: {},
+    semanticSkipped: {},
     stores: 0,
     storeErrors: 0,
     storesSkipped: 0,
@@ -76,6 +79,7 @@ export function statsReport(s: CacheStats): Record<string, unknown> {
     saved_usd: +s.savedUsd.toFixed(8),
     bypass_reasons: s.bypassReasons,
     guard_rejections: s.guardRejections,
+    semantic_skipped: s.semanticSkipped,
     stores: s.stores,
     store_errors: s.storeErrors,
     stores_skipped: s.storesSkipped,

@@ -139,6 +139,21 @@ describe('cache stage', () => {
     assert.ok(data.at(-1)?.usage);
   });
 
+  test('a prompt longer than the embedding window is cached exactly only, without embedding it', async () => {
+    const embedded: string[] = [];
+    const base = fakeEmbedder();
+    const windowed: Embedder = { ...base, fits: (t) => t.length <= 40, embed: async (texts) => (embedded.push(...texts), base.embed(texts)) };
+    const s = setup({ embedder: windowed });
+    const long = `summarise this report: ${'quarterly revenue grew in every region '.repeat(3)}`;
+    await s.answer(envOf(long));
+    assert.deepEqual(embedded, []);
+    assert.equal(statusOf(await s.run(envOf(long))), 'exact-hit');
+    assert.equal(statusOf(await s.run(envOf(`${long} `.replace('summarise', 'summarize')))), 'miss');
+    assert.equal(s.cache.stats.semanticSkipped['too_long'], 2);
+    await s.answer(envOf('what is the capital of france'));
+    assert.deepEqual(embedded, ['what is the capital of france']);
+  });
+
   test('works exact-only without an embedder', async () => {
     const s = setup({ embedder: null });
     await s.answer(envOf('exact only'));

@@ -5,6 +5,8 @@ export interface Embedder {
   readonly dimensions: number;
   /** Unit-length vectors, one per text. */
   embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** False when the text is longer than the model reads (it would be embedded truncated). Absent: always fits. */
+  fits?(text: string): boolean;
 }
 
 /** Cosine similarity of two unit-length vectors (their dot product). */
