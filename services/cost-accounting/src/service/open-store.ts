@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createPgliteExecutor } from '../store/pglite.ts';
+import { createThreadedPgliteExecutor } from '../store/pglite-worker.ts';
 import { createPostgresExecutor } from '../store/postgres.ts';
 import type { Store } from '../store/port.ts';
 import type { SqlExecutor } from '../store/sql.ts';
@@ -16,6 +17,8 @@ export interface StoreLocation {
   /** Postgres schema (tests use one per run). */
   schema?: string | null;
   maxConnections?: number;
+  /** PGlite on its own worker thread (default), off the request loop; false = on the calling thread. */
+  pgliteThread?: boolean;
 }
 
 export interface OpenedStore {
@@ -51,6 +54,10 @@ function lockDataDir(dir: string): () => void {
   return () => rmSync(lockPath, { force: true });
 }
 
+function openPglite(options: { dataDir?: string }, thread: boolean): Promise<SqlExecutor> {
+  return thread ? createThreadedPgliteExecutor({ options }) : createPgliteExecutor({ options });
+}
+
 export async function openAccountingStore(loc: StoreLocation): Promise<OpenedStore> {
   let sql: SqlExecutor;
   let unlock = (): void => {};
@@ -63,10 +70,10 @@ export async function openAccountingStore(loc: StoreLocation): Promise<OpenedSto
   } else if (loc.dataDir) {
     unlock = lockDataDir(loc.dataDir);
     mkdirSync(loc.dataDir, { recursive: true });
-    sql = await createPgliteExecutor({ options: { dataDir: loc.dataDir } });
+    sql = await openPglite({ dataDir: loc.dataDir }, loc.pgliteThread ?? true);
     describe = `embedded postgres ${loc.dataDir}`;
   } else {
-    sql = await createPgliteExecutor();
+    sql = await openPglite({}, loc.pgliteThread ?? true);
     describe = 'embedded postgres in memory';
   }
   const store = createSqlStore({ deps: { sql } });
