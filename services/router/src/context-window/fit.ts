@@ -39,6 +39,8 @@ export interface ContextPlan {
   action: string | null;
   fallbacks: FallbackStep[];
   policy: ContextWindowPolicy;
+  /** Upper bound of the planned body's prompt tokens (its UTF-8 size and framing), for the per-attempt shortcut. */
+  promptBound?: number;
 }
 
 export interface ContextWindow {
@@ -119,14 +121,19 @@ export function createContextWindow({ deps, options }: { deps: ContextWindowDeps
    * Hot-path shortcut: a byte-level BPE token covers at least one byte, so the body's UTF-8 size (plus framing
    * and a generous allowance per image) bounds the prompt's tokens; below every budget no tokenizer runs.
    */
-  function surelyFits(group: string, raw: string, messages: readonly openai.ChatMessage[]): boolean {
+  function promptBound(raw: string, messages: readonly openai.ChatMessage[]): number {
     let images = 0;
     for (const m of messages) if (Array.isArray(m.content)) for (const part of m.content) if (part.type !== 'text') images++;
-    const bound = Buffer.byteLength(raw) + 8 * messages.length + 1_600 * images + 16;
-    for (const d of deps.groups.resolve(group) ?? []) {
-      const limit = d.supported ? inputLimitOf(d) : null;
-      if (limit !== null && bound > Math.floor(limit / APPROXIMATE_HEADROOM)) return false;
-    }
+    return Buffer.byteLength(raw) + 8 * messages.length + 1_600 * images + 16;
+  }
+
+  function boundFits(d: RouterDeployment, bound: number): boolean {
+    const limit = d.supported ? inputLimitOf(d) : null;
+    return limit === null || bound <= Math.floor(limit / APPROXIMATE_HEADROOM);
+  }
+
+  function surelyFits(group: string, bound: number): boolean {
+    for (const d of deps.groups.resolve(group) ?? []) if (!boundFits(d, bound)) return false;
     return true;
   }
 
@@ -152,7 +159,8 @@ export function createContextWindow({ deps, options }: { deps: ContextWindowDeps
     const messages = messagesOf(body);
     const fits: ContextPlan = { group, body, action: null, fallbacks: [], policy };
     if (!messages || env.callType !== 'chat') return fits;
-    if (surelyFits(group, env.body, messages)) return fits;
+    const bound = promptBound(env.body, messages);
+    if (surelyFits(group, bound)) return { ...fits, promptBound: bound };
     const worst = tightest(group, body, messages);
     if (!worst || worst.m.tokens <= worst.m.budget) return fits;
     if (policy === 'trim' || policy === 'middle-out') {
@@ -190,6 +198,8 @@ export function createContextWindow({ deps, options }: { deps: ContextWindowDeps
   function fitAttempt(d: RouterDeployment, p: ContextPlan, body: Record<string, unknown>): Record<string, unknown> {
     const messages = messagesOf(body);
     if (!messages) return body;
+    // The body as planned, already bounded below this deployment's budget: no tokenizer on the hot path.
+    if (body === p.body && p.promptBound !== undefined && boundFits(d, p.promptBound)) return body;
     const m = measure(d, body, messages);
     if (!m || m.tokens <= m.budget) return body;
     if (p.policy === 'trim' || p.policy === 'middle-out') {
