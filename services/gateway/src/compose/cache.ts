@@ -34,7 +34,13 @@ async function deploymentEmbedder(config: GatewayConfig, group: string, provider
   );
 }
 
-async function embedderFor(config: GatewayConfig, logger: Logger, providers: ProviderRegistry | undefined): Promise<Embedder | null> {
+/** The cache's embedder; `localModelDir` names the local model it runs, when it is the local one. */
+interface CacheEmbedder {
+  embedder: Embedder;
+  localModelDir: string | null;
+}
+
+async function embedderFor(config: GatewayConfig, logger: Logger, providers: ProviderRegistry | undefined): Promise<CacheEmbedder | null> {
   const p = config.litellm_settings.cache_params;
   const named = p.embedding_model ?? p.qdrant_semantic_cache_embedding_model;
   if (named) {
@@ -42,7 +48,7 @@ async function embedderFor(config: GatewayConfig, logger: Logger, providers: Pro
       const e = await deploymentEmbedder(config, named, providers ?? createProviderRegistry());
       if (e) {
         logger.info({ embedder: e.id, dimensions: e.dimensions }, 'cache: embedding through a model_list deployment');
-        return e;
+        return { embedder: e, localModelDir: null };
       }
       logger.warn({ embedding_model: named }, 'cache: embedding_model names no model_list group; using the local model');
     } catch (err) {
@@ -51,10 +57,11 @@ async function embedderFor(config: GatewayConfig, logger: Logger, providers: Pro
   }
   try {
     const t0 = performance.now();
-    const e = createBatchingEmbedder(await loadLocalEmbedder({ modelDir: modelDirOf(p.embedding_model_dir) }));
+    const localModelDir = modelDirOf(p.embedding_model_dir);
+    const e = createBatchingEmbedder(await loadLocalEmbedder({ modelDir: localModelDir }));
     await e.embed(['warm up']);
     logger.info({ embedder: e.id, loadMs: Math.round(performance.now() - t0) }, 'cache: local embedding model loaded');
-    return e;
+    return { embedder: e, localModelDir };
   } catch (err) {
     logger.error({ err }, 'cache: the semantic layer is off (exact matches only) because the local embedding model could not be loaded');
     return null;
@@ -64,7 +71,20 @@ async function embedderFor(config: GatewayConfig, logger: Logger, providers: Pro
 export interface BuiltCache {
   stage: Stage;
   cache: SemanticCache;
+  /** The semantic layer's embedder (null: exact only). */
+  embedder: Embedder | null;
+  /** The local model directory the embedder runs, when it is the local model. */
+  localModelDir: string | null;
   close(): Promise<void>;
+}
+
+/**
+ * The cache's embedder for semantic routes when both use the same local model: one warm instance, one LRU (a miss
+ * embedded by the cache is not embedded again by the router). Otherwise undefined: the router loads its own.
+ */
+export function sharedRouteEmbedder(cache: BuiltCache | null, routeModelDir: string | null): Embedder | undefined {
+  if (!cache?.embedder || cache.localModelDir === null || routeModelDir === null) return undefined;
+  return cache.localModelDir === routeModelDir ? cache.embedder : undefined;
 }
 
 export async function buildCache(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects; providers?: ProviderRegistry; replyFilter?: ReplyFilterFactory }): Promise<BuiltCache> {
@@ -72,7 +92,8 @@ export async function buildCache(o: { config: GatewayConfig; logger: Logger; bus
   const subjects = o.subjects ?? subjectsFor('');
   const p = o.config.litellm_settings.cache_params;
   const semantic = p.type === 'local-semantic' || p.type === 'qdrant-semantic';
-  const embedder = semantic ? await embedderFor(o.config, logger, o.providers) : null;
+  const chosen = semantic ? await embedderFor(o.config, logger, o.providers) : null;
+  const embedder = chosen?.embedder ?? null;
   let index: VectorIndex;
   if (p.type === 'qdrant-semantic' && embedder) {
     const url = p.qdrant_api_base ?? o.config.general_settings.qdrant_url ?? 'http://127.0.0.1:6333';
@@ -123,6 +144,8 @@ export async function buildCache(o: { config: GatewayConfig; logger: Logger; bus
   return {
     stage,
     cache,
+    embedder,
+    localModelDir: chosen?.localModelDir ?? null,
     async close() {
       clearInterval(sweeper);
       control.stop();

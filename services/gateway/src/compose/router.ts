@@ -27,11 +27,20 @@ export interface BuiltRouter {
   routes: RouteSelector | null;
   /** Resolves when the router can serve (semantic routes embedded); rejects only when a required embedder is missing. */
   ready: Promise<void>;
+  /** The embedder semantic routes use (given, e.g. the cache's, or loaded); null without semantic routes. */
+  embedder: Embedder | Promise<Embedder | null> | null;
 }
 
 /** Virtual model names (`auto`, …) the config defines: the ingress catalog accepts them. */
 export function virtualModelsFrom(config: GatewayConfig): string[] {
   return virtualModelNames(config.router_settings.routing_rules, config.router_settings.auto_router);
+}
+
+/** The local model directory semantic routes embed with; null when no semantic routes are configured. */
+export function routeModelDir(config: GatewayConfig): string | null {
+  const sem = config.router_settings.auto_router?.semantic;
+  if (!sem || sem.routes.length === 0) return null;
+  return modelDirOf(sem.embedding_model_dir ?? config.litellm_settings.cache_params.embedding_model_dir);
 }
 
 /**
@@ -40,8 +49,8 @@ export function virtualModelsFrom(config: GatewayConfig): string[] {
  */
 export async function loadRouteEmbedder(config: GatewayConfig, logger: Logger): Promise<Embedder | null> {
   const sem = config.router_settings.auto_router?.semantic;
-  if (!sem || sem.routes.length === 0) return null;
-  const dir = modelDirOf(sem.embedding_model_dir ?? config.litellm_settings.cache_params.embedding_model_dir);
+  const dir = routeModelDir(config);
+  if (!sem || dir === null) return null;
   try {
     return await loadLocalEmbedder({ modelDir: dir });
   } catch (err) {
@@ -177,5 +186,5 @@ export function buildRouter({ config, logger, providers, onCooldown, replyFilter
   });
   // A required embedding model that is missing rejects `ready`, so start-up fails with its message.
   const ready = routes ? Promise.all([routes.ready, routeEmbedder]).then(() => undefined) : Promise.resolve();
-  return { stage, groups, policy, routes, ready };
+  return { stage, groups, policy, routes, ready, embedder: routeEmbedder };
 }
