@@ -1,11 +1,11 @@
 // Embedded mode: every stage and the ingress in one process, joined by the in-process bus.
-import { avroCodec, createInProcessBus, createPipeline, traceStage, type Bus, type GatewayConfig, type Logger } from '@ai-gateway/kit';
+import { avroCodec, createInProcessBus, createPipeline, type Bus, type GatewayConfig, type Logger } from '@ai-gateway/kit';
 import type { ProviderRegistry } from '@ai-gateway/router';
 import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
 import type { BuiltRouter } from './compose/router.ts';
 import { buildStages, slipFor } from './compose/stages.ts';
 import { cacheRouters } from './compose/cache.ts';
-import { deploymentsFromPolicy, startTelemetry, storeCheck, teamBudgetsFrom } from './compose/telemetry.ts';
+import { decorateStage, deploymentsFromPolicy, startTelemetry, storeCheck, teamBudgetsFrom } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 import { buildIngressAccounting, startAccounting, type AccountingLocation } from './compose/accounting.ts';
 import { reportRouters, startBillingExport } from './compose/relay.ts';
@@ -37,7 +37,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
   const built = await buildStages(slip, { config: o.config, logger: o.logger, bus, providers: tracedProviders(o.providers) });
   const router = built.router;
   if (!router) throw new Error('the router stage is missing from the slip');
-  const pipeline = createPipeline({ bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(traceStage) }, { distributed: false });
+  const pipeline = createPipeline({ bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(decorateStage(o.config)) }, { distributed: false });
   const telemetry = await startTelemetry({
     bus,
     subjects: pipeline.subjects,

@@ -1,11 +1,11 @@
 // Distributed mode building blocks: one ingress or one stage host per process, joined over NATS.
-import { avroCodec, connectNatsBus, createPipeline, subjectsFor, traceStage, type Bus, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
+import { avroCodec, connectNatsBus, createPipeline, subjectsFor, type Bus, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
 import { createModelGroups, type ProviderRegistry } from '@ai-gateway/router';
 import { buildIngressServer, closeServer, listen, newIngressId } from './compose/ingress.ts';
 import { aliasesFrom } from './compose/router.ts';
 import { buildStages, slipFor, type StageName } from './compose/stages.ts';
 import { cacheRouters } from './compose/cache.ts';
-import { answerStagePings, deploymentsFromPolicy, opsPortFromEnv, stageConsumersCheck, startOpsServer, startTelemetry, storeCheck, teamBudgetsFrom, watchCooldowns } from './compose/telemetry.ts';
+import { answerStagePings, decorateStage, deploymentsFromPolicy, opsPortFromEnv, stageConsumersCheck, startOpsServer, startTelemetry, storeCheck, teamBudgetsFrom, watchCooldowns } from './compose/telemetry.ts';
 import { tracedProviders } from './compose/traced-providers.ts';
 import { buildIngressAccounting, startAccounting, type AccountingLocation } from './compose/accounting.ts';
 import { reportRouters, startBillingExport } from './compose/relay.ts';
@@ -67,7 +67,7 @@ export async function startStageService(o: {
       }
     }
   })();
-  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(traceStage) }, { distributed: true, subjects });
+  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(decorateStage(o.config)) }, { distributed: true, subjects });
   pipeline.serveStages();
   const pings = answerStagePings(o.bus, subjects, built.stages.map((s) => s.name));
   await o.bus.flush();
@@ -91,7 +91,7 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
   const hosted = stagesFromEnv('GATEWAY_INGRESS_STAGES', ['pii']);
   const local = await buildStages(slipFor(o.config).filter((s) => s !== 'router' && hosted.has(s)), { config: o.config, logger: o.logger, bus: o.bus });
   const subjects = o.subjects ?? subjectsFromEnv();
-  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: local.stages.map(traceStage) }, { distributed: true, subjects });
+  const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: local.stages.map(decorateStage(o.config)) }, { distributed: true, subjects });
   const cooldowns = watchCooldowns({ config: o.config, bus: o.bus, subjects, logger: o.logger });
   const remote = slipFor(o.config).filter((s) => !local.stages.some((l) => l.name === s));
   const telemetry = await startTelemetry({ bus: o.bus, subjects, logger: o.logger, deployments: cooldowns.deployments, readiness: [stageConsumersCheck(o.bus, subjects, remote)] });

@@ -1,11 +1,14 @@
-// Wires telemetry into a process: the metrics consumer of completed events, deployment status, /metrics and health.
+// Wires telemetry into a process: the metrics consumer of completed events, deployment status, /metrics and health,
+// and the decorator of hosted stages (spans; prompt capture for the request log when prompt logging is on).
 import {
   avroCodec,
+  capturePrompts,
   createGatewayMetrics,
   createMetricsRecorder,
   instrumentPipeline,
   requestLogFields,
   REQUEST_LOG_MESSAGE,
+  traceStage,
   type Bus,
   type DeploymentStatus,
   type DurableConsumer,
@@ -13,6 +16,8 @@ import {
   type Logger,
   type MetricsRecorder,
   type Pipeline,
+  type PromptCaptureOptions,
+  type Stage,
   type Subjects,
   type Subscription,
 } from '@ai-gateway/kit';
@@ -20,7 +25,9 @@ import { createServer } from 'node:http';
 import { createOpsApp, createOpsRouter, type ReadinessCheck } from '@ai-gateway/ingress';
 import type { Store } from '@ai-gateway/cost-accounting';
 import type { LiveRoutingPolicy } from '@ai-gateway/router';
+import { analyze, anonymize, Pseudonyms, type Guardrail } from '@ai-gateway/pii-scrubber';
 import type { Router } from 'express';
+import { guardrailPolicyOf } from './guardrails.ts';
 
 const VERSION = '0.1.0';
 /** Durable consumer shared by every ingress replica: each completed event is counted once across them. */
@@ -145,6 +152,32 @@ export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
     instrument: (pipeline) => instrumentPipeline({ deps: { pipeline, onOverhead: (s) => recorder.observeOverhead(s) } }),
     close: () => consumer.stop(),
   };
+}
+
+/**
+ * Prompt and response text on the request log line: LiteLLM's general_settings.store_prompts_in_spend_logs, unless
+ * litellm_settings.turn_off_message_logging says otherwise. Off by default.
+ */
+export function promptLoggingOn(config: GatewayConfig): boolean {
+  return config.general_settings.store_prompts_in_spend_logs && !config.litellm_settings.turn_off_message_logging;
+}
+
+/** With pii guardrails configured: prompts as the pii stage scrubbed them, responses masked by the same detectors. */
+export function promptCaptureOptions(config: GatewayConfig): PromptCaptureOptions {
+  const pii = guardrailPolicyOf(config).guardrails.filter((g): g is Extract<Guardrail, { kind: 'pii' }> => g.kind === 'pii');
+  if (pii.length === 0) return { piiGuardrails: [] };
+  const mask = { actionOf: () => 'mask' as const, pseudonyms: new Pseudonyms(), hashKey: '' };
+  return {
+    piiGuardrails: pii.map((g) => g.name),
+    scrubResponse: (text) => pii.reduce((out, g) => anonymize(out, analyze(out, { entities: g.entities, thresholds: g.thresholds }), mask), text),
+  };
+}
+
+/** What every hosted stage is wrapped in: its span, and prompt capture when prompt logging is on. */
+export function decorateStage(config: GatewayConfig): (stage: Stage) => Stage {
+  if (!promptLoggingOn(config)) return traceStage;
+  const capture = promptCaptureOptions(config);
+  return (stage) => traceStage(capturePrompts(stage, capture));
 }
 
 /** Env GATEWAY_OPS_PORT: the port of a stage process's own /metrics and health endpoints (unset: none). */

@@ -236,6 +236,8 @@ export const litellmSettingsSchema = z.strictObject({
   num_retries: int().optional(),
   request_timeout: nonNegative().optional(),
   drop_params: bool().default(false),
+  /** LiteLLM: keep prompts and responses out of logs; wins over general_settings.store_prompts_in_spend_logs. */
+  turn_off_message_logging: bool().default(false),
   callbacks: callbackList.optional(),
   success_callback: callbackList.optional(),
   failure_callback: callbackList.optional(),
@@ -273,6 +275,8 @@ export const generalSettingsSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.preprocess(toNumber, z.number().int().min(0).max(65535)).default(4000),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Prompt messages and response text on the request log line (PII-scrubbed when a pii guardrail is configured). */
+  store_prompts_in_spend_logs: bool().default(false),
   max_request_body_bytes: int().default(10 * 1024 * 1024),
   ingress: z.record(z.string(), z.unknown()).default(() => ({})),
 });

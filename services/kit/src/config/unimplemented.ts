@@ -17,7 +17,7 @@ export const NOT_IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> =
     'alerting_config', 'model_group_affinity',
   ],
   litellm_settings: [
-    'set_verbose', 'json_logs', 'turn_off_message_logging', 'redact_user_api_key_info', 'redact_messages_in_exceptions',
+    'set_verbose', 'json_logs', 'redact_user_api_key_info', 'redact_messages_in_exceptions',
     'langfuse_default_tags', 'modify_params', 'enable_preview_features', 'max_budget', 'budget_duration',
     'default_team_settings', 'default_key_generate_params', 'upperbound_key_generate_params', 'max_parallel_requests',
     'telemetry', 'force_ipv4', 'ssl_verify', 'enable_json_schema_validation', 'default_internal_user_params',
@@ -34,7 +34,7 @@ export const NOT_IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> =
     'default_in_redis_ttl', 'redis_flush_size',
   ],
   general_settings: [
-    'store_model_in_db', 'store_prompts_in_spend_logs', 'alerting', 'alerting_threshold', 'alert_types',
+    'store_model_in_db', 'alerting', 'alerting_threshold', 'alert_types',
     'alert_to_webhook_url', 'alerting_args', 'proxy_batch_write_at', 'database_connection_pool_limit',
     'database_connection_timeout', 'disable_spend_logs', 'disable_master_key_return', 'allowed_routes',
     'admin_only_routes', 'public_routes', 'key_management_system', 'key_management_settings', 'ui_access_mode',

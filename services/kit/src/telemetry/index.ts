@@ -22,3 +22,4 @@ export { startMessageSpan, writeTraceHeaders, type MessageSpan, type MessageSpan
 export { instrumentPipeline, traceStage, UPSTREAM_MS_HEADER, type InstrumentedPipelineDeps } from './instrument.ts';
 export { startTracing, tracingRequested, type TracingHandle, type TracingOptions } from './sdk.ts';
 export { requestLogFields, REQUEST_LOG_MESSAGE, type RequestLogFields } from './request-log.ts';
+export { capturePrompts, promptLogOf, PROMPT_LOG_METADATA, MAX_LOGGED_CHARS, type PromptCaptureOptions } from './prompt-log.ts';

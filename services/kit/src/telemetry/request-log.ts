@@ -1,5 +1,7 @@
-// The one structured log line per request, built from its completed event (never the prompt: only its digest).
+// The one structured log line per request, built from its completed event: the prompt's digest, and the prompt and
+// response text only when prompt logging put them on the event (opt-in, scrubbed; see prompt-log.ts).
 import type { CompletedEvent } from '../contracts/types.ts';
+import { PROMPT_LOG_METADATA, promptLogOf } from './prompt-log.ts';
 
 export const REQUEST_LOG_MESSAGE = 'request completed';
 
@@ -33,10 +35,14 @@ export interface RequestLogFields {
   cache: string;
   guardrails: string[];
   promptDigest: string | null;
+  /** Prompt messages (chat), prompt or input: present only with prompt logging on. */
+  messages?: unknown;
+  /** Response text: present only with prompt logging on. */
+  response?: string;
 }
 
 export function requestLogFields(evt: CompletedEvent): RequestLogFields {
-  return {
+  const fields: RequestLogFields = {
     requestId: evt.requestId,
     keyId: evt.tenant.keyId,
     keyAlias: evt.tenant.keyAlias,
@@ -67,4 +73,6 @@ export function requestLogFields(evt: CompletedEvent): RequestLogFields {
     guardrails: evt.verdicts.filter((v) => v.action !== 'pass').map((v) => `${v.guardrail}:${v.action}`),
     promptDigest: evt.promptDigest,
   };
+  if (evt.metadata[PROMPT_LOG_METADATA.messages] !== undefined || evt.metadata[PROMPT_LOG_METADATA.response] !== undefined) Object.assign(fields, promptLogOf(evt));
+  return fields;
 }
