@@ -20,8 +20,11 @@ const SETUP = String.raw`(?:instructions|prompt|configuration|config|setup(?: te
 /** The model's own setup: "your (full) instructions", or "the" with a word that makes it the model's (hidden, original…). */
 const OWN_SETUP = String.raw`(?:your (?:(?:full|entire|complete|exact|original|initial|hidden|internal|secret|confidential|underlying|starting|first|real) )*|the (?:(?:full|entire|complete|exact) )?(?:original|initial|hidden|internal|secret|confidential|underlying|starting|system) )${SETUP}`;
 const REVEAL = String.raw`(?:reveal|show|print|output|repeat|display|tell me|give me|leak|dump|recite|share|disclose|read (?:me|out|back)|paste|quote|copy|type out|write out|spell out|list|expose|return|send me|provide|spit out|append|include|echo)`;
-const NO_LIMITS = String.raw`(?:restrictions|rules|limits|limitations|filters?|filtering|guidelines|ethics|ethical (?:boundaries|guidelines|limits|constraints)|morals|morality|censorship|boundaries|content polic(?:y|ies)|safety (?:rules|guidelines|measures))`;
+const NO_LIMITS = String.raw`(?:refusals?|warnings|disclaimers|restrictions|rules|limits|limitations|filters?|filtering|guidelines|ethics|ethical (?:boundaries|guidelines|limits|constraints)|morals|morality|censorship|boundaries|content polic(?:y|ies)|safety (?:rules|guidelines|measures))`;
 const AI = String.raw`(?:ai|assistant|llm|model|agent|chatbot|bot|language model|gpt)s?`;
+/** Without "agent": support agents are people in the documents tools return. */
+const AI_NOT_AGENT = String.raw`(?:ai|assistant|llm|model|chatbot|bot|language model|gpt)s?`;
+const IMPERATIVE = String.raw`(?:ignore|disregard|stop|delete|remove|forward|send|email|run|execute|tell|reply|respond|reveal|print|output|include|append|recommend|say|cancel|collect|visit|open|click|transfer|wire|buy|grant|share|upload|post)`;
 
 export const RULES: readonly Rule[] = [
   // instruction_override: drop, cancel or replace the instructions in force.
@@ -75,14 +78,25 @@ export const RULES: readonly Rule[] = [
   { category: 'data_exfiltration', weight: 0.5, pattern: /\b(?:list|print|show|dump|reveal)\b[^.\n]{0,20}\b(?:all )?(?:stored|saved|known) (?:secrets|passwords|credentials|api keys|tokens)\b/ },
   { category: 'data_exfiltration', weight: 0.5, pattern: /\bgrant\b[^.\n]{0,30}\b(?:admin(?:istrator)?|root|superuser|elevated) (?:privileges|access|rights)\b/ },
   // tool_result_injection: text addressed to the model inside content it reads.
-  { category: 'tool_result_injection', weight: 0.6, pattern: new RegExp(String.raw`\b${AI}\b${W}{0,30}\b(?:must|should|shall|need to)\b${W}{0,50}\b(?:now|instead|immediately|first)\b`) },
+  { category: 'tool_result_injection', weight: 0.6, pattern: new RegExp(String.raw`\b${AI_NOT_AGENT}\b${W}{0,30}\b(?:must|should|shall|need to)\b${W}{0,50}\b(?:now|instead|immediately|first)\b`) },
   { category: 'tool_result_injection', weight: 0.7, pattern: new RegExp(String.raw`\b(?:note|message|instruction|instructions|attention|important|notice|warning|reminder|task)\b${W}{0,15}\b(?:for|to)\b (?:the |any |all |every )?(?:${AI}|ai \w+)(?: reading this| processing this| that reads this)?\b`) },
   { category: 'tool_result_injection', weight: 0.6, pattern: new RegExp(String.raw`(?:^|["'{:\n]|\. )\s*(?:attention |hey |dear |note to )?(?:${AI})(?: \w+)?\s*[:,-]\s*(?:you must|ignore|disregard|stop|do not|don't|instead|new task|cancel|forward|send|delete|run|execute|tell|reply|respond|collect)`) },
   { category: 'tool_result_injection', weight: 0.85, pattern: /\b(?:ignore|disregard|forget|override|skip)\b[^.\n]{0,10}\b(?:the )?(?:user'?s?|human'?s?|customer'?s?)\b[^.\n]{0,10}\b(?:request|question|query|instructions?|message|task|input)\b/ },
   { category: 'tool_result_injection', weight: 0.55, pattern: /\bstop (?:summari[sz]ing|translating|reading|what you are doing|the (?:summary|task))\b[^.\n]{0,20}\b(?:and|then|instead)\b/ },
-  { category: 'tool_result_injection', weight: 0.5, pattern: /\bnew task\s*[:-]/ },
+  { category: 'tool_result_injection', weight: 0.5, pattern: /\bnew (?:task|objective|job|role|mission|goal|instructions?)\s*[:-]/ },
   // encoded_payload: decode-and-obey.
   { category: 'encoded_payload', weight: 0.75, pattern: /\bdecode (?:this|the following|it)\b[^\n]{0,40}\b(?:and|then) (?:follow|execute|do|run|obey|apply|act on|carry out)/ },
   // authority claims add weight to whatever they ask for, never enough alone.
   { category: 'instruction_override', weight: 0.3, pattern: /\b(?:i am|i'm|this is) (?:your|the|an?) (?:admin(?:istrator)?|developer|creator|owner|operator|system administrator|sysadmin)\b|\b(?:the )?(?:safety|security|trust) team (?:has )?(?:signed off|approved|authori[sz]ed)\b/ },
+  // refusal suppression: the model may not refuse, warn or mention its policy.
+  { category: 'role_play_jailbreak', weight: 0.6, pattern: /\b(?:do not|don't|never|you (?:may|can|must) not|you won't|without) (?:ever )?(?:refuse|refusing|decline|say no|mention (?:any|your|the) (?:policy|policies|rules|guidelines)|add (?:any )?(?:warnings|disclaimers))\b|\bno (?:refusals|disclaimers|warnings)\b/ },
+  { category: 'instruction_override', weight: 0.7, pattern: /\b(?:comply with|obey|do|follow) (?:anything|everything|whatever|all) (?:i|the user) (?:say|says|ask|asks|tell you|tells you|type|want)\b/ },
+  { category: 'instruction_override', weight: 0.75, pattern: new RegExp(String.raw`\b${OVERRIDE_VERB}\b (?:all |any |your |the )?(?:safety|ethics|morals|morality|filters|restrictions|guardrails|content policy|alignment)\b`) },
+  { category: 'instruction_override', weight: 0.85, pattern: new RegExp(String.raw`\b(?:safety|content|security|usage|ethical|ethics) ${TARGET}\b${W}{0,20}\b(?:are|is|have been|has been|were|was|are now|is now)\s+(?:hereby |temporarily )?(?:cancell?ed|void|revoked|overridden|lifted|suspended|disabled|deactivated|waived|off|paused|no longer (?:valid|in effect|in force|active|binding))\b`) },
+  { category: 'instruction_override', weight: 0.45, pattern: /\byour (?:new|real|true|actual) (?:job|task|role|objective|purpose|mission|goal) is\b/ },
+  { category: 'system_prompt_exfiltration', weight: 0.8, pattern: /\b(?:everything|all (?:the )?text|whatever|all that|anything)\b[^.\n]{0,25}\b(?:before|above|preceding|prior to) (?:my|the|this) (?:first )?(?:message|question|input|prompt|request)\b/ },
+  { category: 'system_prompt_exfiltration', weight: 0.6, pattern: new RegExp(String.raw`\byour (?:real|true|actual|original|hidden|secret|internal|initial) (?:setup|instructions|prompt|configuration|config|rules|directives|guidelines)\b`) },
+  { category: 'tool_result_injection', weight: 0.6, pattern: new RegExp(String.raw`(?:^|["'{:\n]|[.!?] )\s*(?:attention |hey |dear |note to |to )?(?:${AI})\s*[:,-]${W}{0,40}\b${IMPERATIVE}\b`) },
+  { category: 'instruction_override', weight: 0.5, pattern: /\b(?:negeer|vergeet|ignorer|oubliez?|olvide|ignorar|ignorieren)\b[^.\n]{0,30}\b(?:instructies|regels|consignes|instructions|instrucciones|reglas|anweisungen|regeln)\b/ },
+  { category: 'instruction_override', weight: 0.45, pattern: /\b(?:eerdere|vorige|précédentes|precedentes|consignes)\b/ },
 ];

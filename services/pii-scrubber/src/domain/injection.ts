@@ -82,10 +82,10 @@ function combine(fired: readonly Fired[]): InjectionResult {
 
 /** Scores one message. `source` 'tool' marks text returned by a tool (instructions there are never legitimate). */
 export function detectInjection(raw: string, source: 'user' | 'tool' = 'user'): InjectionResult {
-  const { text, zeroWidth, mixedScript } = normalizeForMatching(raw);
+  const { text, zeroWidth, mixedScript, folded } = normalizeForMatching(raw);
   const discussion = DISCUSSION.test(text);
   const fired = fire(text, discussion, source);
-  if (fired.length > 0 && (zeroWidth || mixedScript)) fired.push({ category: 'obfuscation', weight: 0.5 });
+  if (fired.length > 0 && (zeroWidth || mixedScript || folded)) fired.push({ category: 'obfuscation', weight: 0.5 });
   else if (zeroWidth >= 3) fired.push({ category: 'obfuscation', weight: 0.3 });
   for (const payload of decodedPayloads(raw)) {
     const inner = fire(payload, false);

@@ -19,6 +19,18 @@ export interface Normalized {
   zeroWidth: number;
   /** A word mixed Latin with Cyrillic/Greek letters (a homoglyph trick). */
   mixedScript: boolean;
+  /** Leetspeak digits folded to letters, or letters spaced apart joined (an obfuscation trick). */
+  folded: boolean;
+}
+
+const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+/** A word of letters with leet digits inside (pr3v10us), not numbers, versions or codes like "b2b". */
+const LEET_WORD = /\b(?=[a-z0-9@$]*[a-z])(?=(?:[a-z@$]*[013457]){2})[a-z0-9@$]{4,}\b/g;
+/** Five or more single letters spaced apart: "i g n o r e". Words are separated by wider gaps. */
+const SPACED = /\b(?:[a-z] ){4,}[a-z]\b/g;
+
+function fold(text: string): string {
+  return text.replace(LEET_WORD, (w) => w.replace(/[013457@$]/g, (c) => LEET[c] ?? c)).replace(SPACED, (run) => run.replace(/ /g, ''));
 }
 
 export function normalizeForMatching(raw: string): Normalized {
@@ -32,6 +44,9 @@ export function normalizeForMatching(raw: string): Normalized {
   // The script-property regex is costly: run it only when Greek or Cyrillic letters are present at all.
   const mixedScript = NON_LATIN.test(text) && MIXED_WORD.test(text);
   if (mixedScript) text = text.replace(HOMOGLYPH_RE, (c) => HOMOGLYPHS[c] ?? c);
-  text = text.toLowerCase().replace(/[ \t]{2,}|\t/g, ' ');
-  return { text, zeroWidth, mixedScript };
+  const lower = text.toLowerCase();
+  // Letter-by-letter spacing keeps its wide word gaps until the letters are joined.
+  const unfolded = fold(lower);
+  text = unfolded.replace(/[ \t]{2,}|\t/g, ' ');
+  return { text, zeroWidth, mixedScript, folded: unfolded !== lower };
 }
