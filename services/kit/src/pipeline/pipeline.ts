@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.ts';
 import { writeTraceHeaders } from '../telemetry/messaging.ts';
 import type { PipelineCodec } from './codec.ts';
 import { baseCompletedEvent } from './completed.ts';
+import { packReplies, unpackReplies } from './reply-frames.ts';
 import type { ReplySink, ReplyWriter, Stage, StageContext } from './stage.ts';
 import { DEFAULT_SUBJECTS, type Subjects } from './subjects.ts';
 
@@ -50,6 +51,8 @@ interface InFlight {
 }
 
 const RECENT_CANCELS = 10_000;
+/** A batch of buffered reply chunks is sent at once beyond this size (NATS refuses messages over 1 MB by default). */
+const MAX_BATCH_BYTES = 256 * 1024;
 
 export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pipeline {
   const { bus, codec, logger } = deps;
@@ -73,12 +76,30 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     let seq = 0;
     const requestId = env.requestId;
     const replyTo = env.replyTo;
+    // Over the bus, head and data chunks wait for the end of this event-loop turn, so a stream's chunks that
+    // arrived in one provider read travel as one message; an answer or error flushes at once.
+    let pending: Uint8Array[] | null = null;
+    let pendingBytes = 0;
+    const flush = (): void => {
+      if (!pending) return;
+      bus.publish(replyTo, packReplies(pending));
+      pending = null;
+      pendingBytes = 0;
+    };
     return {
       send(kind, status, headers, data) {
         const chunk: ReplyChunk = { requestId, seq: seq++, kind, status, headers: headers ?? {}, data };
         const sink = sinks.get(replyTo);
-        if (sink) sink(chunk);
-        else if (options.distributed) bus.publish(replyTo, codec.encodeReply(chunk));
+        if (sink) return sink(chunk);
+        if (!options.distributed) return;
+        const bytes = codec.encodeReply(chunk);
+        if (!pending) {
+          pending = [];
+          if (kind === 'head' || kind === 'data') setImmediate(flush);
+        }
+        pending.push(bytes);
+        pendingBytes += bytes.length;
+        if ((kind !== 'head' && kind !== 'data') || pendingBytes >= MAX_BATCH_BYTES) flush();
       },
     };
   }
@@ -213,7 +234,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
       subscriptions.push(sub);
       void pump(sub, (data, subject) => {
         const sink = sinks.get(subject);
-        if (sink) sink(codec.decodeReply(data));
+        if (sink) for (const part of unpackReplies(data)) sink(codec.decodeReply(part));
       });
     },
     inFlight: () => inflight.size,
