@@ -16,12 +16,19 @@ const out = [
   `recall ${pct(inj.recall)}  false-positive rate ${pct(inj.falsePositiveRate)}  precision ${pct(inj.precision)}`,
 ];
 const hp = evaluatePii('pii-holdout.jsonl');
-const hi = evaluateInjection(0.5, 'injection-holdout.txt');
+/** Held-out injection sets, oldest first; see each file's header for when it was written and what it was used for. */
+const HELD_OUT = [
+  { file: 'injection-holdout.txt', note: 'held-out 1 (its misses drove round 1: no longer blind)' },
+  { file: 'injection-holdout-2.txt', note: 'held-out 2 (written before round 1 and never run during it, but known to the rules author)' },
+  { file: 'injection-holdout-3.txt', note: 'held-out 3 (blind for round 1; its misses then drove round 2: no longer blind)' },
+  { file: 'injection-holdout-4.txt', note: 'held-out 4 (written after round 2 was frozen, blind)' },
+];
+const his = HELD_OUT.map((h) => ({ ...h, r: evaluateInjection(0.5, h.file) }));
 out.push(
   '',
-  'Held-out sets (written after tuning, never tuned on):',
+  'Held-out sets:',
   `PII: ${hp.texts} texts, ${hp.labelled} spans  precision ${pct(hp.overall.precision)}  recall ${pct(hp.overall.recall)}`,
-  `injection: ${hi.attacks} attacks, ${hi.benign} benign  recall ${pct(hi.recall)}  false-positive rate ${pct(hi.falsePositiveRate)}`,
+  ...his.map(({ note, r }) => `injection ${note}: ${r.attacks} attacks, ${r.benign} benign  recall ${pct(r.recall)}  FPR ${pct(r.falsePositiveRate)}  precision ${pct(r.precision)}`),
 );
-if (process.argv.includes('--errors')) out.push('', ...pii.errors, ...inj.errors, '', ...hp.errors, ...hi.errors);
+if (process.argv.includes('--errors')) out.push('', ...pii.errors, ...inj.errors, '', ...hp.errors, ...his.flatMap(({ file, r }) => r.errors.map((e) => `${file} ${e}`)));
 process.stdout.write(`${out.join('\n')}\n`);
