@@ -1,6 +1,6 @@
 // `npm run bench`: the gateway's overhead against a bare proxy, all in one run against one fast fake upstream.
 // Env: BENCH_SECONDS (10) BENCH_WARMUP (2) BENCH_CONNECTIONS (32) BENCH_CHUNKS (20) BENCH_REPLICAS (1) BENCH_ROUNDS (1)
-//      BENCH_TARGETS (upstream,proxy,embedded,distributed) BENCH_PROFILE=1 (CPU profile of the embedded gateway) BENCH_STRICT=1 (exit 1 on a miss)
+//      BENCH_TARGETS (upstream,proxy,embedded,distributed) BENCH_PROFILE=1 (CPU profiles: embedded summarised; distributed, one per service process, in the printed folder) BENCH_STRICT=1 (exit 1 on a miss)
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ async function startTargets(children: Map<TargetName, Child>): Promise<{ notes: 
     children.set('embedded', await startEmbeddedGateway(config, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []));
   }
   if (TARGETS.includes('distributed')) {
-    if (await natsReachable()) children.set('distributed', await startDistributedGateway(config, REPLICAS));
+    if (await natsReachable()) children.set('distributed', await startDistributedGateway(config, REPLICAS, PROFILE ? join(PROFILE_DIR, 'distributed') : undefined));
     else notes.push(`distributed skipped: no NATS at ${natsUrl()} (run \`bash scripts/stack up\` and source .stack/env)`);
   }
   return { notes };
@@ -138,6 +138,7 @@ async function main(): Promise<void> {
       process.stdout.write(`\nembedded gateway CPU profile (${profile.file}), top self time (% of busy time):\n${formatHotSpots(profile.top)}\n`);
     }
   }
+  if (PROFILE && children.has('distributed')) process.stdout.write(`distributed gateway CPU profiles: ${join(PROFILE_DIR, 'distributed')}\n`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), settings, machine, rows, targets: TARGET_RATIO, misses: misses.map((m) => `${m.target} ${m.shape}`), notes, profile }, null, 2)}\n`);
   process.stdout.write(`\nwrote test/bench/results/latest.json\n`);

@@ -62,7 +62,7 @@ export interface DistributedGateway extends Child {
   namespace: string;
 }
 
-export async function startDistributedGateway(configPath: string, replicas: number): Promise<DistributedGateway> {
+export async function startDistributedGateway(configPath: string, replicas: number, profileDir?: string): Promise<DistributedGateway> {
   const port = await freePort();
   const namespace = `bench${randomBytes(4).toString('hex')}`;
   const child = await startChild({
@@ -71,6 +71,8 @@ export async function startDistributedGateway(configPath: string, replicas: numb
     runtime: 'production',
     args: ['--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--replicas', String(replicas)],
     env: { NATS_URL: natsUrl(), GATEWAY_BUS_NAMESPACE: namespace },
+    // cluster.fork passes the supervisor's flags on: one profile per service process.
+    nodeFlags: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
     ready: LISTENING,
     timeoutMs: 120_000,
   });
