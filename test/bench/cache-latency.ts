@@ -74,8 +74,10 @@ const env = (): RequestEnvelope => ({
   stream: false, slip: [], replyTo: '', trace: { traceparent: null, tracestate: null }, receivedAtMs: 0, deadlineMs: 0, metadata: {}, verdicts: [], body: '',
 });
 const controls = { noCache: false, noStore: false, ttlSeconds: null, namespace: undefined, optIn: false };
-const keysOf = (cache: SemanticCache, q: string) => cache.keysOf(env(), { model: 'gpt-4o', messages: [{ role: 'user', content: q }] }, controls);
-const pendingOf = (cache: SemanticCache, q: string): PendingStore => ({ keys: keysOf(cache, q), ttlSeconds: 600, vector: null, signature: null, atMs: 0 });
+const pendingOf = (cache: SemanticCache, q: string, team = 't'): PendingStore => ({
+  keys: cache.keysOf({ ...env(), tenant: { ...env().tenant, teamId: team } }, { model: 'gpt-4o', messages: [{ role: 'user', content: q }] }, controls),
+  ttlSeconds: 600, vector: null, signature: null, atMs: 0,
+});
 
 /** A cache over `index` holding 500 answered entries in one scope. */
 async function filled(index: VectorIndex, embedder: Embedder): Promise<SemanticCache> {
@@ -94,11 +96,13 @@ async function filled(index: VectorIndex, embedder: Embedder): Promise<SemanticC
 
 async function lookupLatency(label: string, indexFor: () => VectorIndex): Promise<void> {
   const caches = {
-    baseline: await filled(indexFor(), setups.baseline.wrap(setups.baseline.raw)),
+    // The baseline always embeds (it had no way to know a bucket is empty).
+    baseline: await filled({ ...indexFor(), mayMatch: () => true }, setups.baseline.wrap(setups.baseline.raw)),
     current: await filled(indexFor(), setups.current.wrap(setups.current.raw)),
   };
   const miss = { baseline: [] as number[], current: [] as number[] };
   const hit = { baseline: [] as number[], current: [] as number[] };
+  const cold = { baseline: [] as number[], current: [] as number[] };
   for (let i = 0; i < N; i++) {
     for (const name of (i % 2 ? ['baseline', 'current'] : ['current', 'baseline']) as Array<keyof typeof caches>) {
       const cache = caches[name];
@@ -111,10 +115,15 @@ async function lookupLatency(label: string, indexFor: () => VectorIndex): Promis
       t = performance.now();
       await cache.lookup(h.keys, false, h, new AbortController().signal);
       hit[name].push(performance.now() - t);
+      const c = pendingOf(cache, `${prompt(i)} (${label}, new team)`, `new-team-${i}`);
+      t = performance.now();
+      await cache.lookup(c.keys, false, c, new AbortController().signal);
+      cold[name].push(performance.now() - t);
     }
   }
   for (const name of ['baseline', 'current'] as const) {
     console.log(`miss lookup, ${label.padEnd(14)} ${name.padEnd(8)} ${fmt(miss[name])}   (exact hit: ${fmt(hit[name])})`);
+    console.log(`  same miss, empty bucket (new team) ${name.padEnd(8)} ${fmt(cold[name])}`);
   }
 }
 

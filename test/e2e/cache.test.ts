@@ -197,10 +197,11 @@ litellm_settings:
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
     assert.equal((await chat(client, 'Name three primary colours.')).headers.get('x-gateway-cache'), 'miss');
     const embedCalls = () => fake.requests.filter((r) => r.route?.op === 'embeddings').length;
-    assert.ok(embedCalls() >= 2, 'a dimension probe at boot and the query');
     for (let i = 0; i < 100 && (await chat(client, 'Name three primary colours.')).headers.get('x-gateway-cache') !== 'exact-hit'; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal((await chat(client, 'Name three primary colours.')).headers.get('x-gateway-cache'), 'exact-hit');
+    // Nothing to compare with at the first lookup: the query is embedded when its answer is stored.
+    assert.ok(embedCalls() >= 2, 'a dimension probe at boot and the query');
   });
 });

@@ -100,13 +100,16 @@ export function createSemanticCache({ deps, options }: { deps: SemanticCacheDeps
         }
         if (!wantsSemantic()) return { kind: 'miss', keys };
         pending.signature = signatureOf(keys.query as string);
+        const filter = { scope: keys.scope, modelGroup: keys.modelGroup, contextHash: keys.contextHash, paramsHash: keys.paramsHash, callType: keys.callType, semantic: true };
+        if (deps.index.mayMatch?.(filter) === false) {
+          // Nothing to compare with (a new conversation, scope or parameter set): the miss is known without the
+          // model, and the vector is computed when the answer is stored, off the request's path.
+          stats.embedsDeferred++;
+          return { kind: 'miss', keys };
+        }
         const vector = await embedOne(keys.query as string, signal);
         pending.vector = vector;
-        const found = await deps.index.search(
-          vector,
-          { scope: keys.scope, modelGroup: keys.modelGroup, contextHash: keys.contextHash, paramsHash: keys.paramsHash, callType: keys.callType, semantic: true },
-          { limit: 5, minScore: options.threshold, now: now(), signal },
-        );
+        const found = await deps.index.search(vector, filter, { limit: 5, minScore: options.threshold, now: now(), signal });
         for (const c of found) {
           if (!c.entry.signature) continue;
           const verdict = compatible(pending.signature as PromptSignature, c.entry.signature);
@@ -136,6 +139,13 @@ export function createSemanticCache({ deps, options }: { deps: SemanticCacheDeps
     },
     async store(evt, p) {
       if (evt.outcome !== 'success' || evt.httpStatus !== 200 || !evt.response) return false;
+      if (p.vector === null && p.signature !== null && semanticOn && p.keys.query !== null) {
+        // Deferred at lookup (no candidates then); without a vector the entry is stored for exact matches only.
+        p.vector = await embedOne(p.keys.query, new AbortController().signal).catch((err: unknown) => {
+          deps.logger.warn({ err }, 'cache: embedding at store time failed; stored for exact matches only');
+          return null;
+        });
+      }
       const t = now();
       const semantic = p.vector !== null && p.signature !== null;
       const entry: CacheEntry = {

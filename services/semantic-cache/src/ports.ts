@@ -64,6 +64,11 @@ export interface VectorIndex {
   upsert(entry: CacheEntry, vector: Float32Array | null): Promise<void>;
   /** The entry with this id, unless expired. */
   get(id: string, now: number, signal?: AbortSignal): Promise<CacheEntry | null>;
+  /**
+   * False when no semantic entry can match the filter (nothing to compare with, so a lookup need not embed).
+   * Absent, or true: there may be candidates.
+   */
+  mayMatch?(filter: EntryFilter): boolean;
   /** Nearest live entries matching the filter, best first, with cosine similarity. */
   search(vector: Float32Array, filter: EntryFilter, o: SearchOptions): Promise<ScoredEntry[]>;
   /**

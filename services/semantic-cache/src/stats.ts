@@ -23,6 +23,8 @@ export interface CacheStats {
   guardRejections: Record<string, number>;
   /** Lookups that stayed exact-only, by reason (too_long: the prompt exceeds the embedding model's window). */
   semanticSkipped: Record<string, number>;
+  /** Misses known without embedding (no semantic entry in their bucket); the vector is made when storing. */
+  embedsDeferred: number;
   stores: number;
   storeErrors: number;
   storesSkipped: number;
@@ -39,6 +41,7 @@ export function createStats(): CacheStats {
     bypassReasons: {},
     guardRejections: {},
     semanticSkipped: {},
+    embedsDeferred: 0,
     stores: 0,
     storeErrors: 0,
     storesSkipped: 0,
@@ -80,6 +83,7 @@ export function statsReport(s: CacheStats): Record<string, unknown> {
     bypass_reasons: s.bypassReasons,
     guard_rejections: s.guardRejections,
     semantic_skipped: s.semanticSkipped,
+    embeds_deferred: s.embedsDeferred,
     stores: s.stores,
     store_errors: s.storeErrors,
     stores_skipped: s.storesSkipped,

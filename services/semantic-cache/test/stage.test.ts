@@ -99,6 +99,7 @@ describe('cache stage', () => {
 
   test('passes through and counts a bypass when the lookup is slower than its budget', async () => {
     const s = setup({ embedder: fakeEmbedder(200), timeoutMs: 20 });
+    await s.answer(envOf('an entry to compare with')); // an empty bucket would need no embedding at all
     const started = performance.now();
     const r = await s.run(envOf('slow embedder'));
     assert.ok(performance.now() - started < 150);
@@ -152,6 +153,21 @@ describe('cache stage', () => {
     assert.equal(s.cache.stats.semanticSkipped['too_long'], 2);
     await s.answer(envOf('what is the capital of france'));
     assert.deepEqual(embedded, ['what is the capital of france']);
+  });
+
+  test('a miss with nothing to compare with is answered without embedding; the vector is made when storing', async () => {
+    const embedded: string[] = [];
+    const base = fakeEmbedder();
+    const s = setup({ embedder: { ...base, embed: async (texts) => (embedded.push(...texts), base.embed(texts)) } });
+    const first = await s.run(envOf('what is the capital of france'));
+    assert.equal(statusOf(first), 'miss');
+    assert.deepEqual(embedded, [], 'no lookup embedding in an empty bucket');
+    await s.answer(envOf('what is the capital of france'));
+    assert.deepEqual(embedded, ['what is the capital of france'], 'embedded once, when stored');
+    assert.equal(statusOf(await s.run(envOf('the capital of france is what'))), 'semantic-hit');
+    assert.equal(statusOf(await s.run(envOf('the capital of france is what', { tenant: tenant('team-b') }))), 'miss');
+    assert.equal(embedded.length, 2, 'the other tenant\'s empty bucket needs no embedding');
+    assert.equal(s.cache.stats.embedsDeferred, 3);
   });
 
   test('works exact-only without an embedder', async () => {

@@ -27,27 +27,52 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
+/** What a semantic search is always filtered by: entries outside the caller's bucket can never answer it. */
+const bucketOf = (f: Pick<CacheEntry, 'scope' | 'modelGroup' | 'contextHash' | 'paramsHash' | 'callType'>) =>
+  `${f.scope}\u0000${f.modelGroup}\u0000${f.contextHash}\u0000${f.paramsHash}\u0000${f.callType}`;
+
 /** Bounded by maxEntries: the oldest entry is evicted first (Map keeps insertion order). */
 export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorIndex {
   const maxEntries = o.maxEntries ?? 10_000;
   const byId = new Map<string, Stored>();
+  /** Semantic entries (with a vector) per bucket. */
+  const semanticIn = new Map<string, number>();
+  const count = (s: Stored, by: 1 | -1) => {
+    if (!s.vector || !s.entry.semantic) return;
+    const k = bucketOf(s.entry);
+    const n = (semanticIn.get(k) ?? 0) + by;
+    if (n > 0) semanticIn.set(k, n);
+    else semanticIn.delete(k);
+  };
+  const remove = (id: string) => {
+    const s = byId.get(id);
+    if (!s) return;
+    count(s, -1);
+    byId.delete(id);
+  };
   return {
     kind: 'embedded',
     async ensure() {},
     async upsert(entry, vector) {
-      byId.delete(entry.id);
-      byId.set(entry.id, { entry, vector });
+      remove(entry.id);
+      const s = { entry, vector };
+      byId.set(entry.id, s);
+      count(s, 1);
       while (byId.size > maxEntries) {
         const oldest = byId.keys().next();
         if (oldest.done) break;
-        byId.delete(oldest.value);
+        remove(oldest.value);
       }
+    },
+    mayMatch(f) {
+      if (f.scope === undefined || f.modelGroup === undefined || f.contextHash === undefined || f.paramsHash === undefined || f.callType === undefined) return true;
+      return semanticIn.has(bucketOf({ scope: f.scope, modelGroup: f.modelGroup, contextHash: f.contextHash, paramsHash: f.paramsHash, callType: f.callType }));
     },
     async get(id, now) {
       const s = byId.get(id);
       if (!s) return null;
       if (s.entry.expiresAtMs <= now) {
-        byId.delete(id);
+        remove(id);
         return null;
       }
       return s.entry;
@@ -64,14 +89,16 @@ export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorInde
     async answer(id, a) {
       const s = byId.get(id);
       if (!s) return false;
+      count(s, -1);
       s.entry = { ...s.entry, ...a, semantic: a.semantic && s.vector !== null };
+      count(s, 1);
       return true;
     },
     async delete(filter) {
       let n = 0;
       for (const [id, s] of byId) {
         if (!matches(s.entry, filter)) continue;
-        byId.delete(id);
+        remove(id);
         n++;
       }
       return n;
@@ -80,7 +107,7 @@ export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorInde
       let n = 0;
       for (const [id, s] of byId) {
         if (s.entry.expiresAtMs > now) continue;
-        byId.delete(id);
+        remove(id);
         n++;
       }
       return n;
