@@ -1,6 +1,6 @@
 // `npm run bench`: the gateway's overhead against a bare proxy, all in one run against one fast fake upstream.
 // Env: BENCH_SECONDS (10) BENCH_WARMUP (2) BENCH_CONNECTIONS (32) BENCH_CHUNKS (20) BENCH_REPLICAS (1) BENCH_ROUNDS (1)
-//      BENCH_TARGETS (upstream,proxy,embedded,distributed) BENCH_PROFILE=1 (CPU profiles: embedded summarised; distributed, one per service process, in the printed folder) BENCH_STRICT=1 (exit 1 on a miss)
+//      BENCH_TARGETS (upstream,proxy,embedded,distributed) BENCH_SHAPES (non-stream,stream) BENCH_PROFILE=1 (CPU profiles: embedded summarised; distributed, one per service process, in the printed folder) BENCH_STRICT=1 (exit 1 on a miss)
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ const REPLICAS = Math.max(1, num('BENCH_REPLICAS', 1));
 const ROUNDS = Math.max(1, Math.min(10, num('BENCH_ROUNDS', 1)));
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
 const TARGETS = (process.env['BENCH_TARGETS'] ?? 'upstream,proxy,embedded,distributed').split(',') as TargetName[];
+const SHAPES = (process.env['BENCH_SHAPES'] ?? 'non-stream,stream').split(',').filter((x): x is Shape => x === 'non-stream' || x === 'stream');
 const TARGET_RATIO: Partial<Record<TargetName, number>> = { embedded: 0.5, distributed: 0.25 };
 const RESULTS_DIR = join(REPO_ROOT, 'test/bench/results');
 // Profiles are large and only the summary matters: they go to a temporary folder (its path is printed).
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   let notes: string[] = [];
   try {
     ({ notes } = await startTargets(children));
-    for (const shape of ['non-stream', 'stream'] as const) {
+    for (const shape of SHAPES) {
       const perTarget = new Map<TargetName, LoadResult[]>();
       for (let round = 0; round < ROUNDS; round++) {
         // Rotate the order each round so slow drift in machine load does not favour one target.

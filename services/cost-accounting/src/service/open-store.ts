@@ -7,6 +7,7 @@ import { createThreadedPgliteExecutor } from '../store/pglite-worker.ts';
 import { createPostgresExecutor } from '../store/postgres.ts';
 import type { Store } from '../store/port.ts';
 import type { SqlExecutor } from '../store/sql.ts';
+import { avroEncoders } from '../store/spend-sql.ts';
 import { createSqlStore } from '../store/store.ts';
 
 export interface StoreLocation {
@@ -76,7 +77,8 @@ export async function openAccountingStore(loc: StoreLocation): Promise<OpenedSto
     sql = await openPglite({}, loc.pgliteThread ?? true);
     describe = 'embedded postgres in memory';
   }
-  const store = createSqlStore({ deps: { sql } });
+  // Outbox payloads are stored as the Avro the relay publishes (it still transcodes JSON rows of older writers).
+  const store = createSqlStore({ deps: { sql, encoders: avroEncoders } });
   try {
     await store.migrate();
   } catch (err) {

@@ -1,6 +1,6 @@
 // Completed-event records: billing record, Kafka key and clamping of bad numbers (the batch writer is
 // spend-batch-sql.ts); and the audit chain verifier.
-import type { AuditRecord, BillingRecord, CompletedEvent } from '@ai-gateway/kit';
+import { avroCodec, type AuditRecord, type BillingRecord, type CompletedEvent } from '@ai-gateway/kit';
 import { auditHash, type ChainVerdict } from './audit.ts';
 import { GENESIS_HASH } from './migrations.ts';
 import { num, str, strOrNull, type SqlRunner } from './sql.ts';
@@ -16,6 +16,12 @@ export interface RecordEncoders {
 export const jsonEncoders: RecordEncoders = {
   billing: (r) => new TextEncoder().encode(JSON.stringify(r)),
   audit: (r) => new TextEncoder().encode(JSON.stringify(r)),
+};
+
+/** What the relay sends to Kafka, stored as is: Avro is a third of the JSON's size to write and to relay. */
+export const avroEncoders: RecordEncoders = {
+  billing: (r) => avroCodec.encodeBilling(r),
+  audit: (r) => avroCodec.encodeAudit(r),
 };
 
 export type RecordResult = { recorded: true; billing: BillingRecord; audit: AuditRecord } | { recorded: false };
