@@ -108,6 +108,21 @@ general_settings:
       assert.equal(fake.requests.length, before + 1);
     });
 
+    test('inference paths answer the same with a query string, a trailing slash or another case; a GET is a 404', async () => {
+      const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+      for (const path of ['/v1/chat/completions', '/chat/completions', '/v1/chat/completions?api-version=1', '/v1/chat/completions/', '/V1/Chat/Completions']) {
+        const r = await post(path, body);
+        assert.equal(r.status, 200, path);
+        assert.equal((r.body as { object?: string }).object, 'chat.completion', path);
+      }
+      const malformed = await post('/v1/chat/completions/', '{"model":');
+      assert.equal(malformed.status, 400);
+      assertOpenAIError(malformed.body, 'invalid_json');
+      const get = await fetch(`${gw.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+      assert.equal(get.status, 404);
+      assertOpenAIError(await get.json(), 'not_found');
+    });
+
     test('unknown routes are an OpenAI-shaped 404', async () => {
       const res = await fetch(`${gw.url}/v1/nope`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
       assert.equal(res.status, 404);

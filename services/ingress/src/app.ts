@@ -1,4 +1,5 @@
 // The ingress HTTP application: OpenAI and Anthropic endpoints, models, health, and the edge error mapper.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { GatewayError } from '@ai-gateway/kit';
 import type { IngressContext } from './context.ts';
@@ -15,26 +16,50 @@ export interface AppExtensions {
   routers?: express.Router[];
 }
 
+/** POST paths of the inference endpoints and what serves each. */
+function inferenceRoutes(ext: AppExtensions): Array<[path: string, route: InferenceRoute]> {
+  const chat: InferenceRoute = { callType: 'chat', inboundApi: 'openai', renderer: () => openAIRenderer };
+  const completion: InferenceRoute = { callType: 'completion', inboundApi: 'openai', renderer: () => openAIRenderer };
+  const embedding: InferenceRoute = { callType: 'embedding', inboundApi: 'openai', renderer: () => openAIRenderer };
+  const out: Array<[string, InferenceRoute]> = [];
+  for (const prefix of ['/v1', '']) {
+    out.push([`${prefix}/chat/completions`, chat], [`${prefix}/completions`, completion], [`${prefix}/embeddings`, embedding]);
+  }
+  if (ext.anthropic !== false) {
+    out.push(['/v1/messages', { callType: 'chat', inboundApi: 'anthropic', renderer: anthropicRenderer, toOpenAI: anthropicToOpenAI }]);
+  }
+  return out;
+}
+
+/**
+ * The hot path without the router walk: a POST to an inference path exactly as spelled is served directly and
+ * returns true; anything else (other spellings, admin, health, 404s) returns false for the app to handle.
+ */
+export function createInferenceFastPath(ctx: IngressContext, ext: AppExtensions = {}): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const routes = new Map(inferenceRoutes(ext));
+  return (req, res) => {
+    if (req.method !== 'POST' || !req.url) return false;
+    const q = req.url.indexOf('?');
+    const route = routes.get(q < 0 ? req.url : req.url.slice(0, q));
+    if (!route) return false;
+    void serveInference(ctx, route, req, res);
+    return true;
+  };
+}
+
 export function createApp(ctx: IngressContext, ext: AppExtensions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const route = (r: InferenceRoute) => (req: Request, res: Response) => {
-    void serveInference(ctx, r, req, res);
-  };
-  const chat = route({ callType: 'chat', inboundApi: 'openai', renderer: () => openAIRenderer });
-  const completion = route({ callType: 'completion', inboundApi: 'openai', renderer: () => openAIRenderer });
-  const embedding = route({ callType: 'embedding', inboundApi: 'openai', renderer: () => openAIRenderer });
+  for (const [path, r] of inferenceRoutes(ext)) {
+    app.post(path, (req: Request, res: Response) => {
+      void serveInference(ctx, r, req, res);
+    });
+  }
   for (const prefix of ['/v1', '']) {
-    app.post(`${prefix}/chat/completions`, chat);
-    app.post(`${prefix}/completions`, completion);
-    app.post(`${prefix}/embeddings`, embedding);
     app.get(`${prefix}/models`, (req, res) => void listModels(ctx, req, res));
     app.get(`${prefix}/models/*id`, (req, res) => void getModel(ctx, req, res));
-  }
-  if (ext.anthropic !== false) {
-    app.post('/v1/messages', route({ callType: 'chat', inboundApi: 'anthropic', renderer: anthropicRenderer, toOpenAI: anthropicToOpenAI }));
   }
   for (const r of ext.routers ?? []) app.use(r);
 

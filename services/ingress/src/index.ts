@@ -1,5 +1,5 @@
 // Public surface of @ai-gateway/ingress: the HTTP edge of the gateway.
-export { createApp, type AppExtensions } from './app.ts';
+export { createApp, createInferenceFastPath, type AppExtensions } from './app.ts';
 export type { IngressContext, IngressOptions } from './context.ts';
 export { masterKeyAuthenticator, extractToken, ANONYMOUS, type Authenticator } from './auth.ts';
 export type { ModelCatalog } from './catalog.ts';

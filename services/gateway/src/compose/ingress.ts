@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig, Logger, Pipeline, openai } from '@ai-gateway/kit';
-import { createApp, masterKeyAuthenticator, type Admission, type AppExtensions, type Authenticator, type ModelCatalog } from '@ai-gateway/ingress';
+import { createApp, createInferenceFastPath, masterKeyAuthenticator, type Admission, type AppExtensions, type Authenticator, type IngressContext, type ModelCatalog } from '@ai-gateway/ingress';
 import { aliasesFrom, virtualModelsFrom } from './router.ts';
 
 export function newIngressId(): string {
@@ -46,7 +46,7 @@ export interface IngressServerOptions {
 
 export function buildIngressServer(o: IngressServerOptions): Server {
   const gs = o.config.general_settings;
-  const app = createApp({
+  const ctx: IngressContext = {
     pipeline: o.pipeline,
     auth: o.auth ?? masterKeyAuthenticator(gs.master_key ?? null),
     ...(o.admission ? { admission: o.admission } : {}),
@@ -59,8 +59,13 @@ export function buildIngressServer(o: IngressServerOptions): Server {
       requestTimeoutMs: Math.round(o.config.router_settings.timeout * 1000) + 5_000,
     },
     now: Date.now,
-  }, { routers: o.routers ?? [] });
-  const server = createServer(app);
+  };
+  const ext = { routers: o.routers ?? [] };
+  const app = createApp(ctx, ext);
+  const fast = createInferenceFastPath(ctx, ext);
+  const server = createServer((req, res) => {
+    if (!fast(req, res)) app(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   return server;

@@ -1,6 +1,6 @@
 // Reads a request body with a size limit and parses it as a JSON object, or fails with an OpenAI-shaped error.
 import { GatewayError } from '@ai-gateway/kit';
-import type { Request } from 'express';
+import type { IncomingMessage as Request } from 'node:http';
 
 /**
  * Deeper bodies are refused before parsing: every later step (stringify, Avro, provider mapping) recurses

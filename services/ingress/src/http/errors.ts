@@ -1,7 +1,7 @@
 // The one error mapper of the HTTP edge: known errors keep their status and body, anything else is a 500 with an errorId.
 import { randomUUID } from 'node:crypto';
 import { GatewayError, isGatewayError, type Logger } from '@ai-gateway/kit';
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 
 export type Dialect = 'openai' | 'anthropic';
 

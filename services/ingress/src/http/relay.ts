@@ -1,6 +1,6 @@
 // Writes the reply chunks of one request to its HTTP response: JSON for non-stream, SSE for streams.
 import type { ReplyChunk, ReplySink } from '@ai-gateway/kit';
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 import { errorFromReply, type Renderer, type StreamRenderer } from './render.ts';
 
 export interface RelayOptions {

@@ -9,7 +9,7 @@ import {
   type RequestEnvelope,
   type Tenant,
 } from '@ai-gateway/kit';
-import type { Request, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
 import { extractToken } from '../auth.ts';
 import { readJsonObject } from '../http/body.ts';
 import { sendError, toGatewayError } from '../http/errors.ts';
