@@ -119,3 +119,34 @@ export function evaluateInjection(threshold = 0.5, file = 'injection-dev.txt'): 
     errors,
   };
 }
+
+/** Scores one labelled injection file with any detector (rules, embedding or hybrid) at its own threshold. */
+export async function evaluateInjectionWith(
+  detector: { threshold: number; scan(texts: ReadonlyArray<{ text: string; source: 'user' | 'tool' }>): Promise<{ score: number; categories: readonly string[] }> },
+  file: string,
+  base: URL = FIXTURES,
+): Promise<InjectionReport> {
+  const lines = readFileSync(new URL(file, base), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const c = { tp: 0, fn: 0, fp: 0, tn: 0 };
+  const errors: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    const bar = line.indexOf('|');
+    const label = line.slice(0, bar).split('/')[0] ?? '';
+    const text = line.slice(bar + 1).replace(/\\n/g, '\n');
+    const attack = label === 'I' || label === 'T';
+    const r = await detector.scan([{ text, source: label.startsWith('T') ? 'tool' : 'user' }]);
+    const hit = r.score >= detector.threshold;
+    if (attack) c[hit ? 'tp' : 'fn']++;
+    else c[hit ? 'fp' : 'tn']++;
+    if (attack !== hit) errors.push(`line ${i + 1} ${attack ? 'FN' : 'FP'} ${r.score} [${r.categories.join(',')}] ${text.slice(0, 90)}`);
+  }
+  return {
+    attacks: c.tp + c.fn,
+    benign: c.fp + c.tn,
+    recall: c.tp / Math.max(1, c.tp + c.fn),
+    falsePositiveRate: c.fp / Math.max(1, c.fp + c.tn),
+    precision: c.tp / Math.max(1, c.tp + c.fp),
+    threshold: detector.threshold,
+    errors,
+  };
+}

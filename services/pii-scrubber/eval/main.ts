@@ -1,34 +1,49 @@
-// `npm run guard:eval`: prints the dev-set tables (add --errors to list every miss and false alarm).
-import { evaluateInjection, evaluatePii } from './evaluate.ts';
+// `npm run guard:eval`: prints the PII tables and, for each injection detector (rules, embedding, hybrid), every
+// injection set: dev, training, held-out 1-5 (add --errors to list every miss and false alarm).
+import { createLearnedDetector, createRulesDetector, type InjectionDetector } from '../src/injection-detector.ts';
+import { loadInjectionClassifier } from '../src/adapters/classifier-file.ts';
+import { TRAINING_SET, localEmbedder } from './data.ts';
+import { evaluateInjectionWith, evaluatePii } from './evaluate.ts';
 
 const pct = (x: number) => x.toFixed(3);
 const pii = evaluatePii();
 const rows = Object.entries(pii.perEntity).map(([e, s]) => `${e.padEnd(16)} ${String(s.tp + s.fn).padStart(5)} ${String(s.tp).padStart(4)} ${String(s.fp).padStart(4)} ${String(s.fn).padStart(4)}  ${pct(s.precision)}  ${pct(s.recall)}`);
 const o = pii.overall;
-const inj = evaluateInjection();
+const hp = evaluatePii('pii-holdout.jsonl');
 const out = [
   `PII dev set: ${pii.texts} texts, ${pii.labelled} labelled spans (lenient overlap match)`,
   `entity           gold   tp   fp   fn  precision recall`,
   ...rows,
   `${'ALL (micro)'.padEnd(16)} ${String(o.tp + o.fn).padStart(5)} ${String(o.tp).padStart(4)} ${String(o.fp).padStart(4)} ${String(o.fn).padStart(4)}  ${pct(o.precision)}  ${pct(o.recall)}`,
-  '',
-  `Injection dev set: ${inj.attacks} attacks, ${inj.benign} benign (threshold ${inj.threshold})`,
-  `recall ${pct(inj.recall)}  false-positive rate ${pct(inj.falsePositiveRate)}  precision ${pct(inj.precision)}`,
+  `PII held-out: ${hp.texts} texts, ${hp.labelled} spans  precision ${pct(hp.overall.precision)}  recall ${pct(hp.overall.recall)}`,
 ];
-const hp = evaluatePii('pii-holdout.jsonl');
-/** Held-out injection sets, oldest first; see each file's header for when it was written and what it was used for. */
-const HELD_OUT = [
-  { file: 'injection-holdout.txt', note: 'held-out 1 (its misses drove round 1: no longer blind)' },
-  { file: 'injection-holdout-2.txt', note: 'held-out 2 (written before round 1 and never run during it, but known to the rules author)' },
-  { file: 'injection-holdout-3.txt', note: 'held-out 3 (blind for round 1; its misses then drove round 2: no longer blind)' },
-  { file: 'injection-holdout-4.txt', note: 'held-out 4 (written after round 2 was frozen, blind)' },
+
+/** Injection sets, oldest first, with what each was used for (see each file's header). */
+const SETS = [
+  { file: 'injection-dev.txt', note: 'dev (rules tuned on it; not in training)' },
+  { file: 'injection-holdout.txt', note: 'held-out 1 (drove rules round 1)' },
+  { file: 'injection-holdout-2.txt', note: 'held-out 2 (known to rules author)' },
+  { file: 'injection-holdout-3.txt', note: 'held-out 3 (drove rules round 2)' },
+  { file: 'injection-holdout-4.txt', note: 'held-out 4 (blind for rules r2)' },
+  { file: 'injection-holdout-5.txt', note: 'held-out 5 (blind; learned detector)' },
 ];
-const his = HELD_OUT.map((h) => ({ ...h, r: evaluateInjection(0.5, h.file) }));
-out.push(
-  '',
-  'Held-out sets:',
-  `PII: ${hp.texts} texts, ${hp.labelled} spans  precision ${pct(hp.overall.precision)}  recall ${pct(hp.overall.recall)}`,
-  ...his.map(({ note, r }) => `injection ${note}: ${r.attacks} attacks, ${r.benign} benign  recall ${pct(r.recall)}  FPR ${pct(r.falsePositiveRate)}  precision ${pct(r.precision)}`),
-);
-if (process.argv.includes('--errors')) out.push('', ...pii.errors, ...inj.errors, '', ...hp.errors, ...his.flatMap(({ file, r }) => r.errors.map((e) => `${file} ${e}`)));
+
+const detectors: InjectionDetector[] = [createRulesDetector()];
+const embedder = await localEmbedder();
+if (embedder) {
+  const classifier = loadInjectionClassifier();
+  for (const kind of ['embedding', 'hybrid'] as const) detectors.push(createLearnedDetector({ deps: { embedder, classifier }, options: { kind } }));
+} else out.push('', 'learned detectors skipped: the local embedding model is not fetched (npm run cache:model)');
+
+const errors: string[] = [];
+for (const d of detectors) {
+  out.push('', `Injection, detector ${d.kind} (threshold ${d.threshold})`, `${'set'.padEnd(44)} attacks benign  recall   FPR  precision`);
+  const sets = [...SETS.map((s) => ({ ...s, base: undefined as URL | undefined })), { file: TRAINING_SET.pathname.split('/').pop() ?? '', note: 'training set (fitted on it: not a test)', base: new URL('.', TRAINING_SET) }];
+  for (const s of sets) {
+    const r = await evaluateInjectionWith(d, s.file, s.base);
+    out.push(`${s.note.padEnd(44)} ${String(r.attacks).padStart(7)} ${String(r.benign).padStart(6)}  ${pct(r.recall)}  ${pct(r.falsePositiveRate)}  ${pct(r.precision)}`);
+    errors.push(...r.errors.map((e) => `${d.kind} ${s.file} ${e}`));
+  }
+}
+if (process.argv.includes('--errors')) out.push('', ...pii.errors, ...hp.errors, ...errors);
 process.stdout.write(`${out.join('\n')}\n`);
