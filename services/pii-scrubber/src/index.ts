@@ -20,5 +20,18 @@ export { analyze, type AnalyzerOptions } from './domain/analyzer.ts';
 export { ENTITY_TYPES, type EntityType, type Finding } from './domain/recognizers.ts';
 export { anonymize, Pseudonyms, PII_ACTIONS, type PiiAction } from './domain/anonymize.ts';
 export { detectInjection, type InjectionResult, type InjectionCategory } from './domain/injection.ts';
+export {
+  createInjectionDetectors,
+  createLearnedDetector,
+  createRulesDetector,
+  INJECTION_DETECTORS,
+  type InjectionDetector,
+  type InjectionDetectorKind,
+  type InjectionScan,
+  type ScannedText,
+} from './injection-detector.ts';
+export { parseInjectionClassifier, type InjectionClassifier } from './domain/injection-classifier.ts';
+export { loadInjectionClassifier, DEFAULT_CLASSIFIER_FILE } from './adapters/classifier-file.ts';
+export { textWindows, DEFAULT_WINDOWS, type WindowOptions } from './domain/windows.ts';
 export { PlaceholderRestorer, DenyMatcher, DenyStream, type DenyPattern } from './domain/stream-text.ts';
 export { PiiStream, type PiiStreamOptions } from './domain/pii-stream.ts';

@@ -124,3 +124,40 @@ export function createLearnedDetector({ deps, options }: { deps: LearnedDetector
     },
   };
 }
+
+export interface InjectionDetectorsDeps {
+  /** The process's embedder (shared with the cache and semantic routes); null or rejected: rules only. */
+  embedder?: Embedder | Promise<Embedder | null> | null;
+  /** The learned classifier; loaded lazily from the committed file when absent. */
+  classifier?: InjectionClassifier | (() => InjectionClassifier);
+  /** Why a learned detector is not in use (model missing, classifier unreadable, other vector space). */
+  onFallback?: (kind: LearnedDetector, reason: string) => void;
+  onError?: (err: unknown) => void;
+}
+
+/** The detectors a stage may be asked for, each built once; a learned one falls back to the rules when it cannot run. */
+export function createInjectionDetectors(deps: InjectionDetectorsDeps): (kind: InjectionDetectorKind) => Promise<InjectionDetector> {
+  const rules = createRulesDetector();
+  const built = new Map<InjectionDetectorKind, Promise<InjectionDetector>>([['rules', Promise.resolve(rules)]]);
+  const embedder = Promise.resolve(deps.embedder ?? null).catch(() => null);
+  async function build(kind: LearnedDetector): Promise<InjectionDetector> {
+    const e = await embedder;
+    if (!e) {
+      deps.onFallback?.(kind, 'the local embedding model is not available');
+      return rules;
+    }
+    try {
+      const c = typeof deps.classifier === 'function' ? deps.classifier() : deps.classifier;
+      if (!c) throw new Error('no classifier given');
+      return createLearnedDetector({ deps: { embedder: e, classifier: c, ...(deps.onError ? { onError: deps.onError } : {}) }, options: { kind } });
+    } catch (err) {
+      deps.onFallback?.(kind, (err as Error).message);
+      return rules;
+    }
+  }
+  return (kind) => {
+    let d = built.get(kind);
+    if (!d) built.set(kind, (d = build(kind as LearnedDetector)));
+    return d;
+  };
+}

@@ -1,9 +1,11 @@
 // The `pii` stage (pre_call guardrails): blocks or flags prompt injection, scrubs personal data, then forwards.
-import { GatewayError, baseCompletedEvent, type GuardrailVerdict, type Logger, type RequestEnvelope, type Stage, type StageContext } from '@ai-gateway/kit';
+import { GatewayError, baseCompletedEvent, type Embedder, type GuardrailVerdict, type Logger, type RequestEnvelope, type Stage, type StageContext } from '@ai-gateway/kit';
 import { visitBodyText, type TextSource } from './adapters/body.ts';
 import { analyze } from './domain/analyzer.ts';
 import { Pseudonyms, anonymize, type PiiAction } from './domain/anonymize.ts';
-import { detectInjection, type InjectionCategory } from './domain/injection.ts';
+import type { InjectionClassifier } from './domain/injection-classifier.ts';
+import { loadInjectionClassifier } from './adapters/classifier-file.ts';
+import { createInjectionDetectors, type InjectionScan, type ScannedText } from './injection-detector.ts';
 import {
   GUARDRAILS_METADATA, formatOverrides, guardrailsFor, isPreCall, parseOverrides, type GuardrailPolicy, type InjectionGuardrail, type PiiGuardrail, type TenantGuardrails,
 } from './domain/policy.ts';
@@ -22,6 +24,13 @@ export interface GuardrailStageDeps {
   /** Called for each flagged request (metrics). */
   onFlag?: (guardrail: string, categories: readonly string[]) => void;
   now?: () => number;
+  /**
+   * The process's embedder for the learned injection detectors (one model per process: pass the instance the
+   * cache and semantic routes use). Absent, null or rejected: injection guardrails run on the rules.
+   */
+  embedder?: Embedder | Promise<Embedder | null> | null;
+  /** Default: the committed classifier file, read on first use. */
+  classifier?: InjectionClassifier;
 }
 
 type Json = Record<string, unknown>;
@@ -40,23 +49,14 @@ function requestOverrides(body: Json): Record<string, boolean> {
   return out;
 }
 
-interface InjectionOutcome {
-  score: number;
-  categories: InjectionCategory[];
-}
-
-function scanInjection(body: Json): InjectionOutcome {
-  let score = 0;
-  const categories = new Set<InjectionCategory>();
+/** The user and tool texts of a request, in order (system and assistant text is the operator's or the model's own). */
+function injectionTexts(body: Json): ScannedText[] {
+  const texts: ScannedText[] = [];
   visitBodyText(body, (text: string, source: TextSource) => {
-    if (source === 'user' || source === 'tool') {
-      const r = detectInjection(text, source);
-      if (r.score > score) score = r.score;
-      for (const c of r.categories) categories.add(c);
-    }
+    if (source === 'user' || source === 'tool') texts.push({ text, source });
     return text;
   });
-  return { score, categories: [...categories] };
+  return texts;
 }
 
 interface ScrubOutcome {
@@ -82,6 +82,24 @@ function scrub(body: Json, g: PiiGuardrail, pseudonyms: Pseudonyms): ScrubOutcom
 
 export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): Stage {
   const now = deps.now ?? Date.now;
+  const injectionGuardrails = deps.policy.guardrails.filter((g): g is InjectionGuardrail => g.kind === 'prompt_injection');
+  const learned = injectionGuardrails.some((g) => g.detector !== 'rules');
+  let embedFailures = 0;
+  const detectors = createInjectionDetectors({
+    embedder: learned ? deps.embedder : null,
+    classifier: () => deps.classifier ?? loadInjectionClassifier(),
+    onFallback: (kind, reason) => deps.logger.warn({ detector: kind, reason }, `guardrails: prompt_injection detector ${kind} unavailable, using the rules`),
+    // Logged on the first failure and then every 100th: an embedder outage must not flood the log.
+    onError: (err) => {
+      if (embedFailures++ % 100 === 0) deps.logger.warn({ err, failures: embedFailures }, 'guardrails: embedding failed, request scored by the injection rules');
+    },
+  });
+  // Built at start-up so a missing model is reported then, not on the first request.
+  for (const kind of new Set(injectionGuardrails.map((g) => g.detector))) {
+    void detectors(kind).then((d) => {
+      if (d.kind !== 'rules') deps.logger.info({ detector: d.kind, threshold: d.threshold }, `guardrails: prompt_injection detector ${d.kind} ready`);
+    });
+  }
 
   function block(env: RequestEnvelope, ctx: StageContext, err: GatewayError, verdicts: GuardrailVerdict[]): void {
     ctx.reply.send('error', err.status, null, JSON.stringify(err.toOpenAI()));
@@ -92,9 +110,10 @@ export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): St
     ctx.complete(evt);
   }
 
-  function injection(g: InjectionGuardrail, body: Json, env: RequestEnvelope, ctx: StageContext, verdicts: GuardrailVerdict[], metadata: Record<string, string>): boolean {
-    const r = scanInjection(body);
-    if (r.score < g.threshold) {
+  async function injection(g: InjectionGuardrail, texts: ScannedText[], env: RequestEnvelope, ctx: StageContext, verdicts: GuardrailVerdict[], metadata: Record<string, string>): Promise<boolean> {
+    const detector = await detectors(g.detector);
+    const r: InjectionScan = await detector.scan(texts);
+    if (r.score < (g.threshold ?? r.threshold)) {
       verdicts.push({ guardrail: g.name, action: 'pass', categories: [], score: r.score });
       return false;
     }
@@ -133,7 +152,8 @@ export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): St
         return;
       }
       const verdicts = [...env.verdicts];
-      for (const g of pre) if (g.kind === 'prompt_injection' && injection(g, body, env, ctx, verdicts, metadata)) return;
+      const texts = pre.some((g) => g.kind === 'prompt_injection') ? injectionTexts(body) : [];
+      for (const g of pre) if (g.kind === 'prompt_injection' && (await injection(g, texts, env, ctx, verdicts, metadata))) return;
       const pseudonyms = new Pseudonyms();
       let scrubbed = false;
       for (const g of pre) {

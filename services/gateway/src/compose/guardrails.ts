@@ -1,6 +1,7 @@
 // Builds the guardrails of a process from config: the `pii` stage and the reply filter the router applies.
-import type { GatewayConfig, Logger, ReplyFilterFactory, Stage } from '@ai-gateway/kit';
+import type { Embedder, GatewayConfig, Logger, ReplyFilterFactory, Stage } from '@ai-gateway/kit';
 import { buildGuardrailPolicy, createGuardrailReplyFilter, createGuardrailStage, type GuardrailPolicy } from '@ai-gateway/pii-scrubber';
+import { createBatchingEmbedder, loadLocalEmbedder, modelDirOf } from '@ai-gateway/semantic-cache';
 
 const policies = new WeakMap<GatewayConfig, GuardrailPolicy>();
 
@@ -16,9 +17,40 @@ export function needsGuardrailStage(config: GatewayConfig): boolean {
   return guardrailPolicyOf(config).hasPreCall;
 }
 
+/** The local model directory the learned injection detectors embed with; null when every injection guardrail uses the rules. */
+export function guardrailModelDir(config: GatewayConfig): string | null {
+  const learned = guardrailPolicyOf(config).guardrails.find((g) => g.kind === 'prompt_injection' && g.detector !== 'rules');
+  if (!learned || learned.kind !== 'prompt_injection') return null;
+  return modelDirOf(learned.embeddingModelDir ?? config.litellm_settings.cache_params.embedding_model_dir);
+}
+
+/** Per model directory: loadLocalEmbedder keeps one ONNX session per directory, so this is the cache's and the routes' model. */
+const embedders = new Map<string, Promise<Embedder | null>>();
+
+/** The embedder of the learned injection detectors, or null (rules only) when none is configured or the model is missing. */
+export function guardrailEmbedder(config: GatewayConfig, logger: Logger): Promise<Embedder | null> | null {
+  const dir = guardrailModelDir(config);
+  if (dir === null) return null;
+  let e = embedders.get(dir);
+  if (!e) {
+    e = loadLocalEmbedder({ modelDir: dir }).then(
+      (m) => createBatchingEmbedder(m),
+      (err: unknown) => {
+        logger.warn({ err, modelDir: dir }, 'guardrails: prompt_injection runs on the rules: the local embedding model could not be loaded');
+        embedders.delete(dir);
+        return null;
+      },
+    );
+    embedders.set(dir, e);
+  }
+  return e;
+}
+
 // Key and team switches need no wiring here: the ingress puts them on the envelope from the key's grant.
-export function buildGuardrailStage(config: GatewayConfig, logger: Logger): Stage {
-  return createGuardrailStage({ deps: { policy: guardrailPolicyOf(config), logger } });
+/** `embedder`: the process's shared instance when the caller has one; default: the local model of the config. */
+export function buildGuardrailStage(config: GatewayConfig, logger: Logger, embedder?: Embedder | Promise<Embedder | null> | null): Stage {
+  const e = embedder === undefined ? guardrailEmbedder(config, logger) : embedder;
+  return createGuardrailStage({ deps: { policy: guardrailPolicyOf(config), logger, ...(e ? { embedder: e } : {}) } });
 }
 
 /** The router's reply filter: post_call PII scrubbing, pseudonym restore, output filters. */

@@ -25,7 +25,12 @@ export interface PiiGuardrail extends GuardrailBase {
 export interface InjectionGuardrail extends GuardrailBase {
   kind: 'prompt_injection';
   action: 'block' | 'flag';
-  threshold: number;
+  /** null: the detector's own threshold (rules 0.5; the learned heads carry theirs). */
+  threshold: number | null;
+  /** `rules`, or a learned head over the local embedding model (`hybrid` by default; rules when it is absent). */
+  detector: 'rules' | 'embedding' | 'hybrid';
+  /** Local embedding model directory (default: the cache's `embedding_model_dir`, then the default model). */
+  embeddingModelDir: string | null;
 }
 export interface OutputGuardrail extends GuardrailBase {
   kind: 'output_filter';
@@ -99,9 +104,13 @@ function injectionFrom(g: GuardrailConfig): InjectionGuardrail {
   const p = g.litellm_params as Record<string, unknown>;
   const action = String(p['action'] ?? 'block');
   if (action !== 'block' && action !== 'flag') throw new GuardrailConfigError(g.guardrail_name, `action must be block or flag, got "${action}"`);
-  const threshold = Number(p['threshold'] ?? 0.5);
-  if (!(threshold > 0 && threshold <= 1)) throw new GuardrailConfigError(g.guardrail_name, 'threshold must be in (0, 1]');
-  return { kind: 'prompt_injection', name: g.guardrail_name, defaultOn: g.litellm_params.default_on, enforced: p['enforced'] === true, action, threshold };
+  const threshold = p['threshold'] === undefined || p['threshold'] === null ? null : Number(p['threshold']);
+  if (threshold !== null && !(threshold > 0 && threshold <= 1)) throw new GuardrailConfigError(g.guardrail_name, 'threshold must be in (0, 1]');
+  const detector = String(p['detector'] ?? 'hybrid');
+  if (detector !== 'rules' && detector !== 'embedding' && detector !== 'hybrid') throw new GuardrailConfigError(g.guardrail_name, `detector must be rules, embedding or hybrid, got "${detector}"`);
+  const dir = p['embedding_model_dir'];
+  const embeddingModelDir = typeof dir === 'string' && dir ? dir : null;
+  return { kind: 'prompt_injection', name: g.guardrail_name, defaultOn: g.litellm_params.default_on, enforced: p['enforced'] === true, action, threshold, detector, embeddingModelDir };
 }
 
 function outputFrom(g: GuardrailConfig): OutputGuardrail {
