@@ -112,7 +112,7 @@ export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): St
 
   async function injection(g: InjectionGuardrail, texts: ScannedText[], env: RequestEnvelope, ctx: StageContext, verdicts: GuardrailVerdict[], metadata: Record<string, string>): Promise<boolean> {
     const detector = await detectors(g.detector);
-    const r: InjectionScan = await detector.scan(texts);
+    const r: InjectionScan = await detector.scan(texts, ctx.signal);
     if (r.score < (g.threshold ?? r.threshold)) {
       verdicts.push({ guardrail: g.name, action: 'pass', categories: [], score: r.score });
       return false;
