@@ -6,15 +6,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import pg from 'pg';
 import { avroCodec, schemaFingerprint, type CompletedEvent } from '@ai-gateway/kit';
 import { AUDIT_TOPIC, BILLING_TOPIC, createPostgresExecutor, createSqlStore, type Store } from '@ai-gateway/cost-accounting';
-import { startFakeOpenAI } from '../support/fake-openai.ts';
-import { MASTER_KEY, MODES, startTestGateway } from '../support/gateway.ts';
+import { MASTER_KEY, MODES } from '../support/gateway.ts';
+import { BROKERS, DATABASE_URL, kafkaUp, startKafkaGateway, startRecordConsumer, until } from '../support/kafka.ts';
 
-const DATABASE_URL = process.env['DATABASE_URL'];
-const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const ROOT = resolve(import.meta.dirname, '../..');
 const RELAY = resolve(ROOT, 'services/cost-accounting/src/relay/main.ts');
 const N = Number(process.env['BILLING_KILL_N'] ?? 2_000);
@@ -43,19 +41,6 @@ interface Seen {
   seq: number | null;
 }
 
-async function kafkaUp(): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'billing-e2e-probe', brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2_000 }).admin();
-  try {
-    await admin.connect();
-    const topics = await admin.listTopics();
-    return topics.includes(BILLING_TOPIC) && topics.includes(AUDIT_TOPIC);
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
-
 function startRelay(schema: string, onLine: (e: { event: string; total?: number }) => void): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', RELAY], {
     cwd: ROOT,
@@ -75,39 +60,15 @@ function startRelay(schema: string, onLine: (e: { event: string; total?: number 
 
 const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function startConsumer(runId: string, seen: Seen[]): Promise<Consumer> {
-  const kafka = new Kafka({ clientId: `billing-e2e-${runId}`, brokers: BROKERS, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const start = new Map<string, { partition: number; offset: string }[]>();
-  for (const topic of [BILLING_TOPIC, AUDIT_TOPIC]) start.set(topic, (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.offset })));
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `billing-e2e-${runId}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [BILLING_TOPIC, AUDIT_TOPIC], fromBeginning: false });
-  let assigned = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => (assigned = true));
-  await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      const h = (name: string) => message.headers?.[name]?.toString() ?? '';
-      const value = message.value ?? Buffer.alloc(0);
-      const rec = topic === BILLING_TOPIC ? { ...avroCodec.decodeBilling(value, h('schema-fingerprint')), seq: null } : avroCodec.decodeAudit(value, h('schema-fingerprint'));
-      if (!rec.requestId.startsWith(`${runId}-`)) return;
-      seen.push({ topic, partition, key: message.key?.toString() ?? '', idempotencyKey: h('idempotency-key'), fingerprint: h('schema-fingerprint'), requestId: rec.requestId, seq: rec.seq });
-    },
+/** The records of this run (request ids start with `runId-`), with partition, key and headers. */
+function startConsumer(runId: string, seen: Seen[]): Promise<Consumer> {
+  return startRecordConsumer(`billing-e2e-${runId}`, ({ topic, partition, message, header }) => {
+    const value = message.value ?? Buffer.alloc(0);
+    const fp = header('schema-fingerprint') ?? '';
+    const rec = topic === BILLING_TOPIC ? { ...avroCodec.decodeBilling(value, fp), seq: null } : avroCodec.decodeAudit(value, fp);
+    if (!rec.requestId.startsWith(`${runId}-`)) return;
+    seen.push({ topic, partition, key: message.key?.toString() ?? '', idempotencyKey: header('idempotency-key') ?? '', fingerprint: fp, requestId: rec.requestId, seq: rec.seq });
   });
-  await until('consumer group join', () => assigned, 30_000);
-  // Start exactly at the offsets the topics had before this run (nothing produced in between is skipped).
-  for (const [topic, parts] of start) for (const p of parts) consumer.seek({ topic, partition: p.partition, offset: p.offset });
-  return consumer;
 }
 
 test('billing kafka - relay SIGKILLed mid-burst and restarted: consumer sees every billing and audit record, duplicates only under the same idempotency key', { timeout: 240_000 }, async (t) => {
@@ -220,20 +181,7 @@ for (const mode of MODES) {
     const schema = `billing_mode_${runId}`;
     const seen: Seen[] = [];
     const consumer = await startConsumer(runId, seen);
-    const fake = await startFakeOpenAI();
-    const savedSchema = process.env['GATEWAY_DB_SCHEMA'];
-    process.env['GATEWAY_DB_SCHEMA'] = schema;
-    const gw = await startTestGateway({
-      mode,
-      // Embedded runs on in-memory PGlite (the relay's single-process path); distributed on Postgres.
-      ...(mode === 'embedded' ? { env: { DATABASE_URL: undefined } } : {}),
-      yaml: `model_list:
-  - model_name: gpt-4o
-    litellm_params: { model: openai/gpt-4o, api_base: ${fake.url}/v1, api_key: sk-fake }
-general_settings:
-  kafka_brokers: [${BROKERS.join(', ')}]
-${mode === 'distributed' ? `  database_url: ${DATABASE_URL}\n` : ''}`,
-    });
+    const { gw, close } = await startKafkaGateway(mode, schema);
     try {
       const auth = { authorization: `Bearer ${MASTER_KEY}` };
       const ids = [0, 1, 2].map((i) => `${runId}-req-${i}`);
@@ -263,16 +211,8 @@ ${mode === 'distributed' ? `  database_url: ${DATABASE_URL}\n` : ''}`,
       assert.equal(((await savings.json()) as { totals: { requests: number } }).totals.requests, 3);
       assert.equal((await fetch(`${gw.url}/global/spend/report?start_date=${day}&end_date=${day}`)).status, 401);
     } finally {
-      await gw.close();
-      await fake.close();
       await consumer.disconnect().catch(() => {});
-      if (savedSchema === undefined) delete process.env['GATEWAY_DB_SCHEMA'];
-      else process.env['GATEWAY_DB_SCHEMA'] = savedSchema;
-      if (mode === 'distributed' && DATABASE_URL) {
-        const c = new pg.Client({ connectionString: DATABASE_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
-      }
+      await close();
     }
   });
 }

@@ -5,19 +5,15 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import pg from 'pg';
+import type { Consumer } from 'kafkajs';
 import { avroCodec, startTracing } from '@ai-gateway/kit';
 import { AUDIT_TOPIC, BILLING_TOPIC } from '@ai-gateway/cost-accounting';
-import { startFakeOpenAI } from '../support/fake-openai.ts';
-import { MASTER_KEY, MODES, startTestGateway } from '../support/gateway.ts';
+import { MASTER_KEY, MODES } from '../support/gateway.ts';
+import { BROKERS, DATABASE_URL, kafkaUp, startKafkaGateway, startRecordConsumer, until } from '../support/kafka.ts';
 
 const spans = new InMemorySpanExporter();
 const tracing = startTracing({ options: { serviceName: 'trace-billing-test', spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] } });
 after(() => tracing?.shutdown());
-
-const DATABASE_URL = process.env['DATABASE_URL'];
-const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 
 interface KafkaRecord {
   topic: string;
@@ -25,54 +21,14 @@ interface KafkaRecord {
   traceparent: string | null;
 }
 
-async function until<T>(what: string, get: () => T | undefined | false, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function kafkaUp(): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'trace-billing-probe', brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2_000 }).admin();
-  try {
-    await admin.connect();
-    const topics = await admin.listTopics();
-    return topics.includes(BILLING_TOPIC) && topics.includes(AUDIT_TOPIC);
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
-
-/** A consumer reading both topics from their current ends, keeping the records of this run. */
-async function startConsumer(runId: string, seen: KafkaRecord[]): Promise<Consumer> {
-  const kafka = new Kafka({ clientId: `trace-billing-${runId}`, brokers: BROKERS, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const start = new Map<string, { partition: number; offset: string }[]>();
-  for (const topic of [BILLING_TOPIC, AUDIT_TOPIC]) start.set(topic, (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.offset })));
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `trace-billing-${runId}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [BILLING_TOPIC, AUDIT_TOPIC], fromBeginning: false });
-  let assigned = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => (assigned = true));
-  await consumer.run({
-    eachMessage: async ({ topic, message }) => {
-      const h = (name: string) => message.headers?.[name]?.toString() ?? null;
-      const value = message.value ?? Buffer.alloc(0);
-      const fp = h('schema-fingerprint') ?? '';
-      const requestId = topic === BILLING_TOPIC ? avroCodec.decodeBilling(value, fp).requestId : avroCodec.decodeAudit(value, fp).requestId;
-      if (requestId.startsWith(`${runId}-`)) seen.push({ topic, requestId, traceparent: h('traceparent') });
-    },
+/** The records of this run (request ids start with `runId-`), with their traceparent header. */
+function startConsumer(runId: string, seen: KafkaRecord[]): Promise<Consumer> {
+  return startRecordConsumer(`trace-billing-${runId}`, ({ topic, message, header }) => {
+    const value = message.value ?? Buffer.alloc(0);
+    const fp = header('schema-fingerprint') ?? '';
+    const requestId = topic === BILLING_TOPIC ? avroCodec.decodeBilling(value, fp).requestId : avroCodec.decodeAudit(value, fp).requestId;
+    if (requestId.startsWith(`${runId}-`)) seen.push({ topic, requestId, traceparent: header('traceparent') });
   });
-  await until('consumer group join', () => assigned, 30_000);
-  for (const [topic, parts] of start) for (const p of parts) consumer.seek({ topic, partition: p.partition, offset: p.offset });
-  return consumer;
 }
 
 const traceIdOf = (traceparent: string | null): string | undefined => traceparent?.split('-')[1];
@@ -85,19 +41,7 @@ for (const mode of MODES) {
     const schema = `trace_billing_${runId}`;
     const seen: KafkaRecord[] = [];
     const consumer = await startConsumer(runId, seen);
-    const fake = await startFakeOpenAI();
-    const savedSchema = process.env['GATEWAY_DB_SCHEMA'];
-    process.env['GATEWAY_DB_SCHEMA'] = schema;
-    const gw = await startTestGateway({
-      mode,
-      ...(mode === 'embedded' ? { env: { DATABASE_URL: undefined } } : {}),
-      yaml: `model_list:
-  - model_name: gpt-4o
-    litellm_params: { model: openai/gpt-4o, api_base: ${fake.url}/v1, api_key: sk-fake }
-general_settings:
-  kafka_brokers: [${BROKERS.join(', ')}]
-${mode === 'distributed' ? `  database_url: ${DATABASE_URL}\n` : ''}`,
-    });
+    const { gw, close } = await startKafkaGateway(mode, schema);
     try {
       const requestId = `${runId}-req`;
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
@@ -131,16 +75,8 @@ ${mode === 'distributed' ? `  database_url: ${DATABASE_URL}\n` : ''}`,
       }, 30_000);
       for (const r of records) assert.equal(traceIdOf(r.traceparent), traceId, `${r.topic} record's traceparent header carries the request's trace id`);
     } finally {
-      await gw.close();
-      await fake.close();
       await consumer.disconnect().catch(() => {});
-      if (savedSchema === undefined) delete process.env['GATEWAY_DB_SCHEMA'];
-      else process.env['GATEWAY_DB_SCHEMA'] = savedSchema;
-      if (mode === 'distributed' && DATABASE_URL) {
-        const c = new pg.Client({ connectionString: DATABASE_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
-      }
+      await close();
     }
   });
 }
