@@ -48,3 +48,36 @@ export async function localEmbedder(): Promise<Embedder | null> {
   }
   return loadLocalEmbedder({ modelDir: dir });
 }
+
+export const TOOL_POOLS = new URL('data/tool-augment.txt', import.meta.url);
+
+/**
+ * Composed tool results: each document opening with injected text (attack) and with an ordinary continuation
+ * (benign), the addition placed after the opening or inside it. `group` is the index of the added text, so
+ * cross-validation can keep every use of one addition in the same fold.
+ */
+export function composedToolSet(perDoc = 3): Array<Labelled & { group: number }> {
+  const pools: Record<string, string[]> = {};
+  let section = '';
+  for (const line of readFileSync(TOOL_POOLS, 'utf8').split('\n')) {
+    const m = /^\[(\w+)\]$/.exec(line);
+    if (m) section = m[1] as string;
+    else if (line && !line.startsWith('#')) (pools[section] ??= []).push(line);
+  }
+  const docs = pools['doc'] ?? [];
+  const out: Array<Labelled & { group: number }> = [];
+  docs.forEach((doc, d) => {
+    for (let k = 0; k < perDoc; k++) {
+      for (const [kind, attack] of [['inject', true], ['benign', false]] as const) {
+        const pool = pools[kind] ?? [];
+        const group = (d * 7 + k * 3) % pool.length;
+        const added = pool[group] as string;
+        // Inside the document (after its first sentence) or after it, alternately.
+        const cut = doc.search(/[.!?:]\s/);
+        const text = (d + k) % 2 === 0 || cut < 0 ? `${doc} ${added}` : `${doc.slice(0, cut + 1)} ${added} ${doc.slice(cut + 2)}`;
+        out.push({ text, source: 'tool', attack, category: attack ? 'tool_result_injection' : null, group });
+      }
+    }
+  });
+  return out;
+}

@@ -1,13 +1,13 @@
-// `npm run guard:train`: embeds the injection training set with the local model, fits the learned detector's two
+// `npm run guard:train`: embeds the injection training set (and composed tool results) with the local model, fits the learned detector's two
 // logistic heads (embedding; embedding + rule score) and writes model/injection-classifier.json. Deterministic:
-// fixed folds, fixed grid, full-batch Newton steps, weights rounded. Only the training set is read.
+// fixed folds, fixed grid, full-batch Newton steps, weights rounded. Only the training data in eval/data is read.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CUE_NAMES, cueVector } from '../src/domain/injection-cues.ts';
 import { detectInjection, type InjectionCategory } from '../src/domain/injection.ts';
 import { normalizeForMatching } from '../src/domain/normalize.ts';
 import { DEFAULT_WINDOWS, textWindows } from '../src/domain/windows.ts';
-import { CLASSIFIER_FILE, TRAINING_SET, localEmbedder, readInjectionSet, type Labelled } from './data.ts';
+import { CLASSIFIER_FILE, TRAINING_SET, composedToolSet, localEmbedder, readInjectionSet, type Labelled } from './data.ts';
 import { fitLogistic, predict, type Sample } from './logistic.ts';
 
 const FOLDS = 5;
@@ -21,6 +21,8 @@ interface Row {
   rule: number;
   cues: number[];
   fold: number;
+  /** A composed tool result (eval/data/tool-augment.txt): trained on, not scored for the threshold. */
+  composed: boolean;
 }
 
 /** [embedding…, rule score, tool, cues…]; the embedding-only head sees zeros for the rule score and cues. */
@@ -54,7 +56,9 @@ function crossValidate(rows: readonly Row[], withRule: boolean, lambda: number):
 }
 
 /** The lowest threshold (≥ 0.5) whose false-positive rate on the benign rows is at most TARGET_FPR, and its scores. */
-function operatingPoint(rows: readonly Row[], p: readonly number[]) {
+function operatingPoint(all: readonly Row[], scores: readonly number[]) {
+  const rows = all.filter((r) => !r.composed);
+  const p = scores.filter((_, i) => !all[i]?.composed);
   const benign = p.filter((_, i) => !rows[i]?.item.attack).sort((a, b) => b - a);
   const allowed = Math.floor(TARGET_FPR * benign.length);
   const threshold = Math.max(0.5, Math.round(((benign[allowed] ?? 0) + 1e-4) * 1000) / 1000);
@@ -76,7 +80,9 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
 async function main(): Promise<void> {
   const embedder = await localEmbedder();
   if (!embedder) process.exit(1);
-  const items = readInjectionSet(TRAINING_SET);
+  const written = readInjectionSet(TRAINING_SET);
+  const composed = composedToolSet();
+  const items: Labelled[] = [...written, ...composed];
   const long = items.filter((i) => textWindows(i.text, DEFAULT_WINDOWS).length > 1);
   if (long.length > 0) throw new Error(`training texts must fit one window (${DEFAULT_WINDOWS.maxChars} chars): ${long.length} do not`);
   const texts = items.map((i) => normalizeForMatching(i.text.trim()).text);
@@ -84,17 +90,21 @@ async function main(): Promise<void> {
   for (let i = 0; i < texts.length; i += 32) vectors.push(...(await embedder.embed(texts.slice(i, i + 32))));
   // Stratified folds by position within each label, so a fold holds every kind of text.
   const seen = new Map<string, number>();
+  // A composed text's fold is that of its added text, so no addition is both trained on and scored in one fold.
   const rows: Row[] = items.map((item, i) => {
     const key = `${item.attack}/${item.source}`;
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
-    return { item, vector: vectors[i] as Float32Array, rule: detectInjection(item.text, item.source).score, cues: cueVector(texts[i] as string), fold: n % FOLDS };
+    const group = i >= written.length ? (composed[i - written.length]?.group ?? 0) : -1;
+    const fold = group >= 0 ? group % FOLDS : n % FOLDS;
+    return { item, vector: vectors[i] as Float32Array, rule: detectInjection(item.text, item.source).score, cues: cueVector(texts[i] as string), fold, composed: group >= 0 };
   });
   const heads: Record<string, unknown> = {};
   const training: Record<string, unknown> = {
-    texts: rows.length,
-    attacks: rows.filter((r) => r.item.attack).length,
-    benign: rows.filter((r) => !r.item.attack).length,
+    texts: written.length,
+    attacks: written.filter((r) => r.attack).length,
+    benign: written.filter((r) => !r.attack).length,
+    composedToolTexts: composed.length,
     folds: FOLDS,
     targetFpr: TARGET_FPR,
   };
@@ -102,6 +112,14 @@ async function main(): Promise<void> {
     const grid = LAMBDAS.map((lambda) => ({ lambda, ...operatingPoint(rows, crossValidate(rows, withRule, lambda)) }));
     for (const g of grid) process.stderr.write(`${name} lambda ${g.lambda}: cv recall ${g.recall.toFixed(3)} fpr ${g.fpr.toFixed(3)} threshold ${g.threshold}\n`);
     const best = grid.reduce((a, b) => (b.recall > a.recall ? b : a));
+    if (process.argv.includes('--errors')) {
+      // Cross-validated misses and false alarms of the chosen λ: what the training set does not yet teach.
+      const p = crossValidate(rows, withRule, best.lambda);
+      rows.forEach((r, i) => {
+        const hit = (p[i] as number) >= best.threshold;
+        if (hit !== r.item.attack) process.stderr.write(`${name} ${r.item.attack ? 'FN' : 'FP'} ${(p[i] as number).toFixed(3)} ${r.item.source} ${r.item.text.slice(0, 100).replace(/\n/g, ' ')}\n`);
+      });
+    }
     const beta = fitLogistic(samplesOf(rows, withRule), best.lambda);
     const d = embedder.dimensions;
     heads[name] = {
