@@ -39,6 +39,8 @@ function apiErrorCode(err: unknown): number | undefined {
 
 export class JetStreamDurable {
   private ready: Promise<JetStreamManager> | undefined;
+  /** Set once the stream is known to exist: publishes then skip the await. */
+  private streamReady = false;
   private readonly js: JetStreamClient;
   private readonly consumers = new Set<DurableConsumer>();
 
@@ -49,8 +51,14 @@ export class JetStreamDurable {
     this.js = nc.jetstream();
   }
 
-  async publish(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
-    await this.ensureStream();
+  publish(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
+    // Once the stream exists the message is handed to the connection synchronously, so it shares a socket write
+    // with whatever else the caller publishes in the same turn.
+    if (this.streamReady) return this.send(subject, data, headers);
+    return this.ensureStream().then(() => this.send(subject, data, headers));
+  }
+
+  private async send(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
     const msgID = headers?.['idempotency-key'];
     const h = toNatsHeaders(headers);
     await this.js.publish(subject, data, msgID ? { headers: h, msgID } : { headers: h });
@@ -91,10 +99,16 @@ export class JetStreamDurable {
   }
 
   private ensureStream(): Promise<JetStreamManager> {
-    this.ready ??= this.createOrUpdateStream().catch((err: unknown) => {
-      this.ready = undefined; // try again on the next call
-      throw err;
-    });
+    this.ready ??= this.createOrUpdateStream().then(
+      (jsm) => {
+        this.streamReady = true;
+        return jsm;
+      },
+      (err: unknown) => {
+        this.ready = undefined; // try again on the next call
+        throw err;
+      },
+    );
     return this.ready;
   }
 

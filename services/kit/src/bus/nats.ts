@@ -27,12 +27,8 @@ export interface NatsBusOptions {
 
 export const DEFAULT_STREAM: Readonly<StreamOptions> = Object.freeze({ name: 'GW_EVENTS', subjects: ['gw.v1.evt.>'] });
 
-interface Outgoing {
-  subject: string;
-  data: Uint8Array;
-  options: ReturnType<typeof publishOptions>;
-  onError: ((err: unknown) => void) | null;
-}
+/** Hands one message to the connection; reports a failure itself. */
+type Outgoing = () => void;
 
 class NatsBus implements Bus {
   /** One wildcard inbox subscription serves every request (what nats.js calls the mux). */
@@ -56,16 +52,26 @@ class NatsBus implements Bus {
   }
 
   publish(subject: string, data: Uint8Array, headers?: BusHeaders): void {
-    this.enqueue({ subject, data, options: publishOptions(headers), onError: null });
+    this.enqueueCore(subject, data, publishOptions(headers), null);
   }
 
   /** Errors the caller can act on (closed connection, message over max_payload) still throw at the call. */
-  private enqueue(out: Outgoing): void {
+  private enqueueCore(subject: string, data: Uint8Array, options: ReturnType<typeof publishOptions>, onError: ((err: unknown) => void) | null): void {
     const max = this.nc.info?.max_payload;
-    if (this.nc.isClosed() || (max !== undefined && out.data.length > max)) {
-      this.nc.publish(out.subject, out.data, out.options);
+    if (this.nc.isClosed() || (max !== undefined && data.length > max)) {
+      this.nc.publish(subject, data, options);
       return;
     }
+    this.enqueue(() => {
+      try {
+        this.nc.publish(subject, data, options);
+      } catch (err) {
+        onError?.(err);
+      }
+    });
+  }
+
+  private enqueue(out: Outgoing): void {
     this.outQueue.push(out);
     if (!this.outScheduled) {
       this.outScheduled = true;
@@ -77,13 +83,7 @@ class NatsBus implements Bus {
     this.outScheduled = false;
     const queue = this.outQueue;
     this.outQueue = [];
-    for (const out of queue) {
-      try {
-        this.nc.publish(out.subject, out.data, out.options);
-      } catch (err) {
-        out.onError?.(err);
-      }
-    }
+    for (const out of queue) out();
   };
 
   request(
@@ -97,7 +97,7 @@ class NatsBus implements Bus {
     return new Promise<BusMessage>((resolve, reject) => {
       const pending = new PendingReply(subject, token, this.pending, resolve, reject, timeoutMs, signal);
       try {
-        this.enqueue({ subject, data, options: publishOptions(opts.headers, `${this.inbox}.${token}`), onError: (err) => pending.fail(err) });
+        this.enqueueCore(subject, data, publishOptions(opts.headers, `${this.inbox}.${token}`), (err) => pending.fail(err));
       } catch (err) {
         pending.fail(err);
       }
@@ -120,7 +120,12 @@ class NatsBus implements Bus {
   }
 
   publishDurable(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
-    return this.durable.publish(subject, data, headers);
+    if (this.nc.isClosed()) return this.durable.publish(subject, data, headers);
+    return new Promise((resolve, reject) => {
+      this.enqueue(() => {
+        this.durable.publish(subject, data, headers).then(resolve, reject);
+      });
+    });
   }
 
   consumeDurable(
