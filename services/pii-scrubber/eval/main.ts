@@ -1,5 +1,6 @@
 // `npm run guard:eval`: prints the PII tables and, for each injection detector (rules, embedding, hybrid), every
-// injection set: dev, training, held-out 1-5 (add --errors to list every miss and false alarm).
+// injection set: dev, training, held-out 1-6 (--errors lists every miss and false alarm; --sweep prints recall/FPR
+// across thresholds, for reporting only).
 import { createLearnedDetector, createRulesDetector, type InjectionDetector } from '../src/injection-detector.ts';
 import { loadInjectionClassifier } from '../src/adapters/classifier-file.ts';
 import { TRAINING_SET, localEmbedder } from './data.ts';
@@ -25,7 +26,8 @@ const SETS = [
   { file: 'injection-holdout-2.txt', note: 'held-out 2 (known to rules author)' },
   { file: 'injection-holdout-3.txt', note: 'held-out 3 (drove rules round 2)' },
   { file: 'injection-holdout-4.txt', note: 'held-out 4 (blind for rules r2)' },
-  { file: 'injection-holdout-5.txt', note: 'held-out 5 (blind; learned detector)' },
+  { file: 'injection-holdout-5.txt', note: 'held-out 5 (blind for v1; seen once by v1)' },
+  { file: 'injection-holdout-6.txt', note: 'held-out 6 (blind for v2)' },
 ];
 
 const detectors: InjectionDetector[] = [createRulesDetector()];
@@ -43,6 +45,22 @@ for (const d of detectors) {
     const r = await evaluateInjectionWith(d, s.file, s.base);
     out.push(`${s.note.padEnd(44)} ${String(r.attacks).padStart(7)} ${String(r.benign).padStart(6)}  ${pct(r.recall)}  ${pct(r.falsePositiveRate)}  ${pct(r.precision)}`);
     errors.push(...r.errors.map((e) => `${d.kind} ${s.file} ${e}`));
+  }
+}
+// Reporting only (thresholds are chosen on the training set's CV): recall/FPR of each held-out set across thresholds.
+if (process.argv.includes('--sweep')) {
+  for (const d of detectors.filter((x) => x.kind !== 'rules')) {
+    out.push('', `Threshold sweep, detector ${d.kind} (chosen: ${d.threshold}): recall/FPR`);
+    const thresholds = [0.5, 0.6, 0.7, 0.8, 0.9, d.threshold];
+    out.push(`${'set'.padEnd(44)} ${thresholds.map((t) => String(t).padStart(11)).join('')}`);
+    for (const s of SETS) {
+      const cells: string[] = [];
+      for (const t of thresholds) {
+        const r = await evaluateInjectionWith({ threshold: t, scan: (x) => d.scan(x) }, s.file);
+        cells.push(`${r.recall.toFixed(2)}/${r.falsePositiveRate.toFixed(2)}`.padStart(11));
+      }
+      out.push(`${s.note.padEnd(44)} ${cells.join('')}`);
+    }
   }
 }
 if (process.argv.includes('--errors')) out.push('', ...pii.errors, ...hp.errors, ...errors);
