@@ -47,6 +47,8 @@ export class JetStreamDurable {
   constructor(
     private readonly nc: NatsConnection,
     private readonly stream: StreamOptions,
+    /** Runs an ack or nak: the bus batches them with its other publishes of the turn (default: at once). */
+    private readonly defer: (send: () => void) => void = (send) => send(),
   ) {
     this.js = nc.jetstream();
   }
@@ -75,7 +77,7 @@ export class JetStreamDurable {
     const consumer = await this.js.consumers.get(this.stream.name, durable);
     const running = new Set<Promise<void>>();
     const onMessage = (m: JsMsg): void => {
-      const p = runHandler(handler, m, opts.ackWaitMs);
+      const p = runHandler(handler, new JetStreamDelivery(m, this.defer), opts.ackWaitMs);
       running.add(p);
       void p.finally(() => running.delete(p));
     };
@@ -175,7 +177,10 @@ export class JetStreamDurable {
 class JetStreamDelivery implements DurableMessage {
   private decoded: BusHeaders | undefined;
 
-  constructor(private readonly m: JsMsg) {}
+  constructor(
+    private readonly m: JsMsg,
+    private readonly defer: (send: () => void) => void,
+  ) {}
 
   get subject(): string {
     return this.m.subject;
@@ -194,16 +199,15 @@ class JetStreamDelivery implements DurableMessage {
   }
 
   ack(): void {
-    this.m.ack();
+    this.defer(() => this.m.ack());
   }
 
   nak(delayMs?: number): void {
-    this.m.nak(delayMs);
+    this.defer(() => this.m.nak(delayMs));
   }
 }
 
-async function runHandler(handler: DurableHandler, m: JsMsg, ackWaitMs: number): Promise<void> {
-  const msg = new JetStreamDelivery(m);
+async function runHandler(handler: DurableHandler, msg: JetStreamDelivery, ackWaitMs: number): Promise<void> {
   try {
     await handler(msg);
   } catch {

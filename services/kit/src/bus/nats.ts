@@ -47,7 +47,7 @@ class NatsBus implements Bus {
     private readonly nc: NatsConnection,
     stream: StreamOptions,
   ) {
-    this.durable = new JetStreamDurable(nc, stream);
+    this.durable = new JetStreamDurable(nc, stream, (send) => this.enqueue(send));
     nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? undefined : this.onReply(msg)) });
   }
 
@@ -83,7 +83,13 @@ class NatsBus implements Bus {
     this.outScheduled = false;
     const queue = this.outQueue;
     this.outQueue = [];
-    for (const out of queue) out();
+    for (const out of queue) {
+      try {
+        out();
+      } catch {
+        // An ack or nak on a closed connection: JetStream redelivers the message, which is what a lost ack means.
+      }
+    }
   };
 
   request(
