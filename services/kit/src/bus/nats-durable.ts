@@ -41,6 +41,11 @@ export class JetStreamDurable {
   private ready: Promise<JetStreamManager> | undefined;
   /** Set once the stream is known to exist: publishes then skip the await. */
   private streamReady = false;
+
+  /** True once the stream is known to exist (a plain request then publishes into it). */
+  get streamExists(): boolean {
+    return this.streamReady;
+  }
   private readonly js: JetStreamClient;
   private readonly consumers = new Set<DurableConsumer>();
 

@@ -27,6 +27,23 @@ export interface NatsBusOptions {
 
 export const DEFAULT_STREAM: Readonly<StreamOptions> = Object.freeze({ name: 'GW_EVENTS', subjects: ['gw.v1.evt.>'] });
 
+/** JetStream's de-duplication header (the stream's duplicate window drops a repeat). */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
+/** nats.js's default for js.publish. */
+const DURABLE_PUBLISH_TIMEOUT_MS = 5_000;
+
+/** A PubAck is `{stream, seq, duplicate?}`; a refusal is `{error: {code, err_code, description}}`. */
+function checkPubAck(subject: string, data: Uint8Array): void {
+  let ack: { stream?: unknown; error?: { code?: number; description?: string } };
+  try {
+    ack = JSON.parse(new TextDecoder().decode(data)) as typeof ack;
+  } catch {
+    throw new Error(`JetStream publish to ${subject}: unreadable acknowledgement`);
+  }
+  if (ack.error) throw Object.assign(new Error(`JetStream publish to ${subject}: ${ack.error.description ?? 'refused'}`), { code: String(ack.error.code ?? '') });
+  if (typeof ack.stream !== 'string') throw new Error(`JetStream publish to ${subject}: no stream acknowledged it`);
+}
+
 /** Hands one message to the connection; reports a failure itself. */
 type Outgoing = () => void;
 
@@ -125,13 +142,16 @@ class NatsBus implements Bus {
     return target;
   }
 
+  /**
+   * Once the stream exists, a JetStream publish is a plain request answered by the stream's PubAck (what nats.js's
+   * js.publish does, without its per-call error objects), batched with the turn's other publishes; before that,
+   * nats.js ensures the stream.
+   */
   publishDurable(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
-    if (this.nc.isClosed()) return this.durable.publish(subject, data, headers);
-    return new Promise((resolve, reject) => {
-      this.enqueue(() => {
-        this.durable.publish(subject, data, headers).then(resolve, reject);
-      });
-    });
+    if (!this.durable.streamExists || this.nc.isClosed()) return this.durable.publish(subject, data, headers);
+    const msgId = headers?.['idempotency-key'];
+    const h = msgId ? { ...headers, [MSG_ID_HEADER]: msgId } : headers;
+    return this.request(subject, data, { timeoutMs: DURABLE_PUBLISH_TIMEOUT_MS, ...(h ? { headers: h } : {}) }).then((reply) => checkPubAck(subject, reply.data));
   }
 
   consumeDurable(
