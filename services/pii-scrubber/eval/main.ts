@@ -1,5 +1,5 @@
 // `npm run guard:eval`: prints the PII tables and, for each injection detector (rules, embedding, hybrid), every
-// injection set: dev, training, held-out 1-6 (--errors lists every miss and false alarm; --sweep prints recall/FPR
+// injection set: dev, training, held-out 1-7 (--errors lists every miss and false alarm; --sweep prints recall/FPR
 // across thresholds, for reporting only).
 import { createLearnedDetector, createRulesDetector, type InjectionDetector } from '../src/injection-detector.ts';
 import { loadInjectionClassifier } from '../src/adapters/classifier-file.ts';
@@ -21,13 +21,14 @@ const out = [
 
 /** Injection sets, oldest first, with what each was used for (see each file's header). */
 const SETS = [
-  { file: 'injection-dev.txt', note: 'dev (rules tuned on it; not in training)' },
+  { file: 'injection-dev.txt', note: 'dev (rules tuned; learned v3 trained on it)' },
   { file: 'injection-holdout.txt', note: 'held-out 1 (drove rules round 1)' },
   { file: 'injection-holdout-2.txt', note: 'held-out 2 (known to rules author)' },
   { file: 'injection-holdout-3.txt', note: 'held-out 3 (drove rules round 2)' },
   { file: 'injection-holdout-4.txt', note: 'held-out 4 (blind for rules r2)' },
   { file: 'injection-holdout-5.txt', note: 'held-out 5 (blind for v1; seen once by v1)' },
-  { file: 'injection-holdout-6.txt', note: 'held-out 6 (blind for v2)' },
+  { file: 'injection-holdout-6.txt', note: 'held-out 6 (blind for v2; seen by v2)' },
+  { file: 'injection-holdout-7.txt', note: 'held-out 7 (blind for v3)' },
 ];
 
 const detectors: InjectionDetector[] = [createRulesDetector()];
