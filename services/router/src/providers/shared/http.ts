@@ -70,17 +70,27 @@ export function createProviderHttp({ options = {} }: { options?: ProviderHttpOpt
   };
 }
 
+/** The provider said its stream is complete: OpenAI's `[DONE]`, Anthropic's `message_stop`. */
+const isEndMarker = (ev: SseEvent): boolean => ev.data === '[DONE]' || ev.event === 'message_stop';
+
 async function* guardedEvents(body: Dispatcher.ResponseData['body'], signal: AbortSignal): AsyncGenerator<SseEvent> {
+  let ended = false;
   try {
-    yield* sseEvents(body);
+    // Not destroyed when the consumer stops early: the finally below decides between reading the tail and destroying.
+    for await (const ev of sseEvents(body.iterator({ destroyOnReturn: false }))) {
+      ended = isEndMarker(ev);
+      yield ev;
+    }
   } catch (err) {
     throw mapTransportError(err, signal);
   } finally {
     // A consumer that stops early (client gone, timeout) must release the upstream socket now, not at GC.
-    // One that stopped at the end marker ([DONE], message_stop) only has the body's tail left: reading it
-    // keeps the keep-alive socket and avoids building an abort error (with its stack) on every stream.
+    // One that stopped at the end marker only has the body's tail left: reading it keeps the keep-alive socket
+    // and avoids building an abort error (with its stack) on every stream.
     if (!body.destroyed) {
-      if (signal.aborted) body.destroy();
+      // Nothing reads the body any more: its abort error has nobody else to go to.
+      body.on('error', () => {});
+      if (signal.aborted || !ended) body.destroy();
       else await body.dump({ limit: 16 * 1024 }).catch(() => body.destroy());
     }
   }
