@@ -30,6 +30,8 @@ export interface InjectionDetector {
   readonly kind: InjectionDetectorKind;
   readonly threshold: number;
   scan(texts: readonly ScannedText[], signal?: AbortSignal): Promise<InjectionScan>;
+  /** Present when the detector needs no I/O (the rules): the same result without a promise. */
+  scanSync?(texts: readonly ScannedText[]): InjectionScan;
 }
 
 export const RULES_THRESHOLD = 0.5;
@@ -46,7 +48,7 @@ function rulesScan(texts: readonly ScannedText[]): InjectionScan {
 }
 
 export function createRulesDetector(): InjectionDetector {
-  return { kind: 'rules', threshold: RULES_THRESHOLD, scan: async (texts) => rulesScan(texts) };
+  return { kind: 'rules', threshold: RULES_THRESHOLD, scan: async (texts) => rulesScan(texts), scanSync: rulesScan };
 }
 
 export interface LearnedDetectorDeps {

@@ -5,7 +5,7 @@ import { analyze } from './domain/analyzer.ts';
 import { Pseudonyms, anonymize, type PiiAction } from './domain/anonymize.ts';
 import type { InjectionClassifier } from './domain/injection-classifier.ts';
 import { loadInjectionClassifier } from './adapters/classifier-file.ts';
-import { createInjectionDetectors, type InjectionScan, type ScannedText } from './injection-detector.ts';
+import { createInjectionDetectors, createRulesDetector, type InjectionDetector, type InjectionScan, type ScannedText } from './injection-detector.ts';
 import {
   GUARDRAILS_METADATA, formatOverrides, guardrailsFor, isPreCall, parseOverrides, type GuardrailPolicy, type InjectionGuardrail, type PiiGuardrail, type TenantGuardrails,
 } from './domain/policy.ts';
@@ -94,9 +94,12 @@ export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): St
       if (embedFailures++ % 100 === 0) deps.logger.warn({ err, failures: embedFailures }, 'guardrails: embedding failed, request scored by the injection rules');
     },
   });
+  /** Detectors already built, by the kind a guardrail asked for: a request then needs no await to find its detector. */
+  const ready = new Map<InjectionGuardrail['detector'], InjectionDetector>([['rules', createRulesDetector()]]);
   // Built at start-up so a missing model is reported then, not on the first request.
   for (const kind of new Set(injectionGuardrails.map((g) => g.detector))) {
     void detectors(kind).then((d) => {
+      ready.set(kind, d);
       if (d.kind !== 'rules') deps.logger.info({ detector: d.kind, threshold: d.threshold }, `guardrails: prompt_injection detector ${d.kind} ready`);
     });
   }
@@ -110,9 +113,16 @@ export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): St
     ctx.complete(evt);
   }
 
-  async function injection(g: InjectionGuardrail, texts: ScannedText[], env: RequestEnvelope, ctx: StageContext, verdicts: GuardrailVerdict[], metadata: Record<string, string>): Promise<boolean> {
-    const detector = await detectors(g.detector);
-    const r: InjectionScan = await detector.scan(texts, ctx.signal);
+  type Verdicts = { env: RequestEnvelope; ctx: StageContext; verdicts: GuardrailVerdict[]; metadata: Record<string, string> };
+
+  /** True when the request was blocked. Synchronous for the rules (no await on the hot path), a promise when embedding. */
+  function injection(g: InjectionGuardrail, texts: ScannedText[], v: Verdicts): boolean | Promise<boolean> {
+    const d = ready.get(g.detector);
+    if (d?.scanSync) return decide(g, d.scanSync(texts), v);
+    return (async () => decide(g, await (d ?? (await detectors(g.detector))).scan(texts, v.ctx.signal), v))();
+  }
+
+  function decide(g: InjectionGuardrail, r: InjectionScan, { env, ctx, verdicts, metadata }: Verdicts): boolean {
     if (r.score < (g.threshold ?? r.threshold)) {
       verdicts.push({ guardrail: g.name, action: 'pass', categories: [], score: r.score });
       return false;
@@ -153,7 +163,11 @@ export function createGuardrailStage({ deps }: { deps: GuardrailStageDeps }): St
       }
       const verdicts = [...env.verdicts];
       const texts = pre.some((g) => g.kind === 'prompt_injection') ? injectionTexts(body) : [];
-      for (const g of pre) if (g.kind === 'prompt_injection' && (await injection(g, texts, env, ctx, verdicts, metadata))) return;
+      for (const g of pre) {
+        if (g.kind !== 'prompt_injection') continue;
+        const blocked = injection(g, texts, { env, ctx, verdicts, metadata });
+        if (blocked === true || (blocked !== false && (await blocked))) return;
+      }
       const pseudonyms = new Pseudonyms();
       let scrubbed = false;
       for (const g of pre) {
