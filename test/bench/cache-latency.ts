@@ -2,6 +2,7 @@
 // against a baseline of the previous setup (1 ONNX thread, a setImmediate batching window), interleaved in one run.
 // CACHE_BENCH_N samples (default 200); CACHE_BENCH_BUSY=n adds n busy-looping processes (CPU contention).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLogger, type RequestEnvelope } from '@ai-gateway/kit';
 import {
   createBatchingEmbedder, createEmbeddedIndex, createQdrantIndex, createSemanticCache, loadLocalEmbedder, modelDirOf,
@@ -67,6 +68,25 @@ for (const name of ['baseline', 'current'] as const) {
   const t0 = performance.now();
   await setups[name].raw.embed(Array.from({ length: 32 }, (_, i) => prompt(10_000 + i)));
   console.log(`embed, batch of 32, ${name.padEnd(8)}             ${((performance.now() - t0) / 32).toFixed(2)} ms per text`);
+}
+
+// What other requests feel while embeddings run: event-loop delay during back-to-back embeds, with the model's
+// session on a worker thread (current) and on the request loop (as before).
+{
+  const { createInlineOnnxEncoder } = await import('../../services/semantic-cache/src/adapters/onnx-encoder.ts');
+  const { localEmbedder } = await import('../../services/semantic-cache/src/adapters/local-embedder.ts');
+  const { Tokenizer } = await import('@huggingface/tokenizers');
+  const { readFileSync } = await import('node:fs');
+  const json = (f: string): object => JSON.parse(readFileSync(`${modelDir}/${f}`, 'utf8')) as object;
+  const tokenizer = new Tokenizer(json('tokenizer.json'), json('tokenizer_config.json'));
+  const inline = localEmbedder(await createInlineOnnxEncoder({ modelPath: `${modelDir}/onnx/model_quantized.onnx`, threads: 2, dimensions: 384 }), (t) => tokenizer.encode(t).ids, 256);
+  for (const [name, e] of [['worker thread', setups.current.raw], ['request loop', inline]] as const) {
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    for (let i = 0; i < 50; i++) await e.embed([prompt(20_000 + i)]);
+    h.disable();
+    console.log(`event-loop delay while embedding, session on the ${name.padEnd(13)} p50 ${(h.percentile(50) / 1e6).toFixed(2)} ms  p99 ${(h.percentile(99) / 1e6).toFixed(2)} ms  max ${(h.max / 1e6).toFixed(2)} ms`);
+  }
 }
 
 const env = (): RequestEnvelope => ({

@@ -1,7 +1,6 @@
 // PGlite on a worker thread behind the SQL port: the embedded store's WASM Postgres work (a third of an embedded
 // gateway's CPU under load when it ran on the request loop) moves to its own thread; calls and rows cross by message.
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '@ai-gateway/kit';
 import type { PgliteOptions } from './pglite.ts';
 import type { SqlExecutor, SqlRunner } from './sql.ts';
 
@@ -22,32 +21,13 @@ export interface ThreadReply {
   error?: { message: string; code?: string; detail?: string; constraint?: string; table?: string; severity?: string };
 }
 
-/**
- * Node 20 gives a worker the parent's `--import` flags but does not run them, so the TypeScript loader (tsx in
- * tests, scripts/runtime/register.mjs in production) is imported first, then the thread module.
- */
-function bootstrap(): string {
-  const loaders: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const spec = a === '--import' ? argv[++i] : a.startsWith('--import=') ? a.slice('--import='.length) : undefined;
-    if (spec) loaders.push(spec.startsWith('.') || spec.startsWith('/') ? pathToFileURL(spec).href : spec);
-  }
-  const thread = new URL('./pglite-thread.ts', import.meta.url).href;
-  // tsx registers its hooks only on the main thread when imported as `--import tsx`; its API registers anywhere.
-  const steps = loaders.map((l) => (l === 'tsx' || l === 'tsx/esm' ? 'import("tsx/esm/api").then((m) => m.register())' : `import(${JSON.stringify(l)})`));
-  return [...steps, `import(${JSON.stringify(thread)})`].reduce((chain, step) => `${chain}.then(() => ${step})`, 'Promise.resolve()')
-    .concat('.catch((err) => { process.nextTick(() => { throw err; }); });');
-}
-
 function toError(e: NonNullable<ThreadReply['error']>): Error {
   return Object.assign(new Error(e.message), e);
 }
 
 /** Starts the thread, opens the database there (on disk under `dataDir`, or in memory) and returns the port. */
 export async function createThreadedPgliteExecutor(input: { options?: PgliteOptions } = {}): Promise<SqlExecutor> {
-  const worker = new Worker(bootstrap(), { eval: true, workerData: input.options ?? {} });
+  const worker = startModuleWorker(new URL('./pglite-thread.ts', import.meta.url), { workerData: input.options ?? {} });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
   let nextTx = 1;

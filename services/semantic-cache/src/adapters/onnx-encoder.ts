@@ -1,5 +1,8 @@
-// A BERT-style sentence encoder on onnxruntime-node: token ids in, mean-pooled unit vectors out.
+// A BERT-style sentence encoder on onnxruntime-node: token ids in, mean-pooled unit vectors out. The session runs
+// on a worker thread: onnxruntime-node's run() is synchronous native work (5-9 ms per prompt here), which on the
+// request loop would stall every other request for that long.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { startModuleWorker } from '@ai-gateway/kit';
 
 export interface OnnxEncoder {
   readonly dimensions: number;
@@ -23,7 +26,14 @@ export function sessionOptions(threads: number): InferenceSession.SessionOptions
   };
 }
 
-export async function createOnnxEncoder(o: { modelPath: string; threads: number; dimensions: number }): Promise<OnnxEncoder> {
+export interface OnnxEncoderOptions {
+  modelPath: string;
+  threads: number;
+  dimensions: number;
+}
+
+/** The session on this thread (what the worker runs; tests may use it directly). */
+export async function createInlineOnnxEncoder(o: OnnxEncoderOptions): Promise<OnnxEncoder> {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(o.modelPath, sessionOptions(o.threads));
   const wantsTypes = session.inputNames.includes('token_type_ids');
@@ -68,4 +78,50 @@ export function meanPool(hidden: Float32Array, lengths: readonly number[], width
     for (let d = 0; d < dim; d++) v[d] = (v[d] as number) * scale;
     return v;
   });
+}
+
+export type EncoderCall = { id: number; batch: number[][] };
+export type EncoderReply = { id: 0; ready: true } | { id: number; vectors?: Float32Array[]; error?: string };
+
+/** The session on its own worker thread; vectors come back as transferred buffers. */
+export async function createOnnxEncoder(o: OnnxEncoderOptions): Promise<OnnxEncoder> {
+  const worker = startModuleWorker(new URL('./onnx-thread.ts', import.meta.url), { workerData: o });
+  const pending = new Map<number, { resolve(v: Float32Array[]): void; reject(e: Error): void }>();
+  let failure: Error | null = null;
+  let nextId = 1;
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: Error): void => {
+      failure = err;
+      reject(err);
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    };
+    worker.on('message', (reply: EncoderReply) => {
+      if ('ready' in reply) return resolve();
+      const p = pending.get(reply.id);
+      if (!p) return;
+      pending.delete(reply.id);
+      if (reply.vectors) p.resolve(reply.vectors);
+      else p.reject(new Error(reply.error ?? 'embedding failed'));
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the embedding thread exited (code ${code})`)));
+  });
+  // Idle, the thread must not keep the process alive; a pending call holds it.
+  worker.unref();
+  return {
+    dimensions: o.dimensions,
+    run(batch) {
+      if (failure) return Promise.reject(failure);
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        if (pending.size === 0) worker.ref();
+        pending.set(id, {
+          resolve: (v) => (pending.delete(id), pending.size === 0 && worker.unref(), resolve(v)),
+          reject: (e) => (pending.delete(id), pending.size === 0 && worker.unref(), reject(e)),
+        });
+        worker.postMessage({ id, batch: batch as number[][] } satisfies EncoderCall);
+      });
+    },
+  };
 }
