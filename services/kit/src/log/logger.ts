@@ -3,10 +3,28 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/** stdout lines are written in blocks of this size at least, or after FLUSH_MS, whichever comes first. */
+const MIN_WRITE_BYTES = 4096;
+const FLUSH_MS = 100;
+
+/**
+ * To stdout by default: buffered (one write per 4 KB or per 100 ms instead of a write per request line, which
+ * cost ~40 µs each under load), flushed on exit; a SIGKILL loses at most the last 100 ms of lines.
+ */
 export function createLogger(opts: { name: string; level?: string; destination?: NodeJS.WritableStream } ): Logger {
   const level = opts.level ?? process.env['LOG_LEVEL'] ?? 'info';
   const base = { name: opts.name };
-  return opts.destination ? pino({ level, base }, opts.destination as never) : pino({ level, base });
+  if (opts.destination) return pino({ level, base }, opts.destination as never);
+  const dest = pino.destination({ dest: 1, minLength: MIN_WRITE_BYTES, sync: false });
+  setInterval(() => dest.flush(), FLUSH_MS).unref();
+  process.once('exit', () => {
+    try {
+      dest.flushSync();
+    } catch {
+      // stdout is gone or busy: nothing more can be done at exit
+    }
+  });
+  return pino({ level, base }, dest);
 }
 
 /** A logger that drops everything: for unit tests that do not assert on logs. */
