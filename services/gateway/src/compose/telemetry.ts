@@ -9,6 +9,7 @@ import {
   requestLogFields,
   REQUEST_LOG_MESSAGE,
   traceStage,
+  tracingActive,
   type Bus,
   type DeploymentStatus,
   type DurableConsumer,
@@ -173,11 +174,15 @@ export function promptCaptureOptions(config: GatewayConfig): PromptCaptureOption
   };
 }
 
-/** What every hosted stage is wrapped in: its span, and prompt capture when prompt logging is on. */
-export function decorateStage(config: GatewayConfig): (stage: Stage) => Stage {
-  if (!promptLoggingOn(config)) return traceStage;
+/**
+ * What every hosted stage is wrapped in: its span while this process exports traces (decided at start-up:
+ * tracing is started before composition), and prompt capture when prompt logging is on.
+ */
+export function decorateStage(config: GatewayConfig, tracing: boolean = tracingActive()): (stage: Stage) => Stage {
+  const traced = tracing ? traceStage : (stage: Stage) => stage;
+  if (!promptLoggingOn(config)) return traced;
   const capture = promptCaptureOptions(config);
-  return (stage) => traceStage(capturePrompts(stage, capture));
+  return (stage) => traced(capturePrompts(stage, capture));
 }
 
 /** Env GATEWAY_OPS_PORT: the port of a stage process's own /metrics and health endpoints (unset: none). */

@@ -1,5 +1,5 @@
 // Provider adapters wrapped in GenAI client spans (child of the router stage span), without touching the router.
-import { endProviderSpan, providerResultOf, startProviderSpan, type GenAiOperation, type ProviderCallResult, type openai } from '@ai-gateway/kit';
+import { endProviderSpan, providerResultOf, startProviderSpan, tracingActive, type GenAiOperation, type ProviderCallResult, type openai } from '@ai-gateway/kit';
 import { createProviderRegistry, type ProviderAdapter, type ProviderName, type ProviderRegistry, type ProviderTarget } from '@ai-gateway/router';
 
 function hostOf(apiBase: string | null): string | null {
@@ -80,8 +80,12 @@ export function traceAdapter(adapter: ProviderAdapter): ProviderAdapter {
   return out;
 }
 
-/** The registry with every adapter traced (built once per adapter, not per request). */
-export function tracedProviders(registry: ProviderRegistry = createProviderRegistry()): ProviderRegistry {
+/**
+ * The registry with every adapter traced (built once per adapter, not per request) while this process exports
+ * traces; otherwise the registry as it is (a span nobody records still costs its allocations per call).
+ */
+export function tracedProviders(registry: ProviderRegistry = createProviderRegistry(), tracing: boolean = tracingActive()): ProviderRegistry {
+  if (!tracing) return registry;
   const cache = new Map<ProviderName, ProviderAdapter | undefined>();
   return (name) => {
     if (!cache.has(name)) {

@@ -20,6 +20,6 @@ export {
 } from './tracing.ts';
 export { startMessageSpan, writeTraceHeaders, type MessageSpan, type MessageSpanKind } from './messaging.ts';
 export { instrumentPipeline, traceStage, UPSTREAM_MS_HEADER, type InstrumentedPipelineDeps } from './instrument.ts';
-export { startTracing, tracingRequested, type TracingHandle, type TracingOptions } from './sdk.ts';
+export { startTracing, tracingActive, tracingRequested, type TracingHandle, type TracingOptions } from './sdk.ts';
 export { requestLogFields, REQUEST_LOG_MESSAGE, type RequestLogFields } from './request-log.ts';
 export { capturePrompts, promptLogOf, PROMPT_LOG_METADATA, MAX_LOGGED_CHARS, type PromptCaptureOptions } from './prompt-log.ts';

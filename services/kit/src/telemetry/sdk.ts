@@ -19,6 +19,16 @@ export interface TracingHandle {
   shutdown(): Promise<void>;
 }
 
+let active = 0;
+
+/**
+ * True while a tracer provider started here is installed (this process exports spans). Composition reads it to
+ * leave out the per-stage and per-provider span wrappers when nothing would record them.
+ */
+export function tracingActive(): boolean {
+  return active > 0;
+}
+
 /** True when the environment asks for trace export (OTLP endpoint set, or an exporter other than none). */
 export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean {
   const exporter = env['OTEL_TRACES_EXPORTER'];
@@ -46,9 +56,13 @@ export function startTracing({ options }: { options: TracingOptions }): TracingH
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
+  active++;
+  let stopped = false;
   return {
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
+      if (!stopped) active--;
+      stopped = true;
       await provider.shutdown();
       trace.disable();
       context.disable();
