@@ -3,6 +3,7 @@ import { SpanKind, SpanStatusCode, context, trace, type Span } from '@openteleme
 import type { ReplyChunk, RequestEnvelope } from '../contracts/types.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { ReplySink, Stage, StageContext } from '../pipeline/stage.ts';
+import { tracingActive } from './sdk.ts';
 import { annotateCompleted, contextFromTrace, gatewayTracer, traceFromContext } from './tracing.ts';
 
 /** Internal reply header: upstream time the router measured (same name the ingress relay reads). */
@@ -20,6 +21,8 @@ export interface InstrumentedPipelineDeps {
   /** Gateway time before the first answer byte, excluding the provider's own time (seconds). */
   onOverhead?: (seconds: number) => void;
   now?: () => number;
+  /** Open a SERVER span per request (default: while this process exports traces); the overhead is measured either way. */
+  tracing?: boolean;
 }
 
 const isFinal = (c: ReplyChunk): boolean => c.kind === 'body' || c.kind === 'error' || c.kind === 'end';
@@ -31,6 +34,7 @@ const isFinal = (c: ReplyChunk): boolean => c.kind === 'body' || c.kind === 'err
 export function instrumentPipeline({ deps }: { deps: InstrumentedPipelineDeps }): Pipeline {
   const { pipeline } = deps;
   const now = deps.now ?? Date.now;
+  const tracing = deps.tracing ?? tracingActive();
   const states = new Map<string, RequestState>();
 
   function finish(st: RequestState, chunk: ReplyChunk | null): void {
@@ -66,6 +70,12 @@ export function instrumentPipeline({ deps }: { deps: InstrumentedPipelineDeps })
     },
     dispatch(env: RequestEnvelope) {
       const st = states.get(env.replyTo);
+      if (!tracing) {
+        // No span: the client's own trace context (if any) travels on unchanged.
+        if (st) st.receivedAt = env.receivedAtMs;
+        pipeline.dispatch(env);
+        return;
+      }
       const parent = contextFromTrace(env.trace);
       const span = gatewayTracer().startSpan(
         `gateway ${env.callType}`,
