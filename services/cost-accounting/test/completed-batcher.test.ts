@@ -44,15 +44,16 @@ function fakeStore(fail: (batch: readonly CompletedEvent[]) => boolean = () => f
 
 test('batcher - flushes at once when maxBatch events are pending and the rest after the delay', async () => {
   const { store, batches } = fakeStore();
-  const b = createCompletedBatcher({ deps: { store, logger, afterRecord: async () => {} }, options: { maxBatch: 4, maxDelayMs: 30 } });
+  // A long delay, so a slow machine cannot reach it before the first check.
+  const b = createCompletedBatcher({ deps: { store, logger, afterRecord: async () => {} }, options: { maxBatch: 4, maxDelayMs: 400 } });
   const msgs = Array.from({ length: 6 }, (_, i) => message(`r${i}`));
   const started = Date.now();
   const all = Promise.all(msgs.map((m) => b.handle(m)));
-  await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setImmediate(r));
   assert.deepEqual(batches, [['r0', 'r1', 'r2', 'r3']]);
   await all;
   assert.deepEqual(batches, [['r0', 'r1', 'r2', 'r3'], ['r4', 'r5']]);
-  assert.ok(Date.now() - started >= 25, 'the partial batch waited for the delay');
+  assert.ok(Date.now() - started >= 390, 'the partial batch waited for the delay');
   assert.ok(msgs.every((m) => m.state === 'acked'));
 });
 
