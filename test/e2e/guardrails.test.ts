@@ -204,10 +204,16 @@ for (const mode of MODES) {
 
     test('guardrails - no raw PII in any audit, spend or billing/audit outbox row of the run', async (t) => {
       if (!DATABASE_URL) return t.skip('DATABASE_URL is not set (accounting rows live in Postgres for this check)');
-      // Every request of the run has its completed event; wait until accounting has written one audit row each.
+      // Every request of the run has its completed event (published after the answer, so some may still be on
+      // their way); wait for them, then until accounting has written one audit row each.
+      const deadline = Date.now() + 10_000;
+      // Settled: at least the 8 answered requests, and no new event for half a second.
+      for (let seen = -1, since = Date.now(); Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        if (gw.events.length !== seen) [seen, since] = [gw.events.length, Date.now()];
+        else if (seen >= 8 && Date.now() - since >= 500) break;
+      }
       const expected = gw.events.length;
       assert.ok(expected >= 8, `only ${expected} completed events`);
-      const deadline = Date.now() + 10_000;
       let dump = await dumpSchema(schema);
       while ((dump.counts['audit_log'] ?? 0) < expected && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));

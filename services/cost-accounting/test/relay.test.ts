@@ -122,6 +122,30 @@ describe('outbox relay on PGlite', () => {
     await store.close();
   });
 
+  test('relay - rows that trickle in after a small pass go out together after fillMs, not a produce call each', async () => {
+    const store = await open();
+    await burst(store, 1, 'first');
+    const sink = memorySink();
+    let batches = 0;
+    const relay = createOutboxRelay({ deps: { store, sink, onBatch: () => void batches++ }, options: { shards: 1, idleMs: 5, fillMs: 1_000 } });
+    relay.start();
+    const waitFor = async (records: number): Promise<void> => {
+      const deadline = Date.now() + 5_000;
+      while (sink.got.length < records && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    };
+    await waitFor(2);
+    // Ten requests recorded 20 ms apart while the relay waits for more than its first small pass.
+    for (let i = 0; i < 10; i++) {
+      await burst(store, 1, `trickle${i}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(22);
+    await relay.stop();
+    assert.equal(sink.got.length, 22);
+    assert.equal(batches, 2, 'the first row alone, then the ten that arrived during the wait in one batch');
+    await store.close();
+  });
+
   test('relay - stop() returns within stopTimeoutMs while a send hangs, and the unacked rows stay pending', async () => {
     const store = await open();
     await burst(store, 2);

@@ -25,13 +25,18 @@ export interface RelayOptions {
   shards: number;
   /** Pause when a full pass found nothing to publish. */
   idleMs: number;
+  /**
+   * Pause after a pass that moved less than a quarter batch: a trickle then waits to become a batch instead of a
+   * transaction and a produce call per few rows (billing reaches Kafka at most this much later).
+   */
+  fillMs: number;
   backoffMinMs: number;
   backoffMaxMs: number;
   /** stop() waits this long for the batch in flight (a down broker can hold it); an unfinished batch stays pending. */
   stopTimeoutMs: number;
 }
 
-export const DEFAULT_RELAY_OPTIONS: Readonly<RelayOptions> = Object.freeze({ batchSize: 500, shards: 8, idleMs: 200, backoffMinMs: 100, backoffMaxMs: 10_000, stopTimeoutMs: 5_000 });
+export const DEFAULT_RELAY_OPTIONS: Readonly<RelayOptions> = Object.freeze({ batchSize: 500, shards: 8, idleMs: 200, fillMs: 50, backoffMinMs: 100, backoffMaxMs: 10_000, stopTimeoutMs: 5_000 });
 
 export interface RelayStats {
   published: number;
@@ -127,6 +132,7 @@ export function createOutboxRelay(input: {
         if (stats.consecutiveFailures > 0) logger?.info({ afterFailures: stats.consecutiveFailures }, 'outbox relay: publishing again');
         stats.consecutiveFailures = 0;
         if (n === 0) await sleep(o.idleMs);
+        else if (n < o.batchSize / 4 && o.fillMs > 0) await sleep(o.fillMs);
       } catch (err) {
         stats.failures++;
         stats.consecutiveFailures++;
