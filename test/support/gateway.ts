@@ -21,6 +21,8 @@ export interface TestGateway extends AsyncDisposable {
   events: CompletedEvent[];
   /** Resolves with the completed event of `requestId` (bounded wait). */
   eventFor(requestId: string, timeoutMs?: number): Promise<CompletedEvent>;
+  /** Where budgets are exported: the gateway itself embedded, the accounting process's ops port distributed (null: no accounting). */
+  budgetsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -70,12 +72,13 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
       await collector.stop();
       await gw.close();
     };
-    return { url: gw.url, mode: o.mode, config, logs, events, eventFor, close, [Symbol.asyncDispose]: close };
+    return { url: gw.url, mode: o.mode, config, logs, events, eventFor, budgetsUrl: gw.url, close, [Symbol.asyncDispose]: close };
   }
   const namespace = `t${randomBytes(4).toString('hex')}`;
   const subjects = subjectsFor(namespace);
   const buses: Bus[] = [];
   const handles: ServiceHandle[] = [];
+  let accountingUrl: string | null = null;
   for (let i = 0; i < (o.routers ?? 2); i++) {
     const bus = await connectBus(config, `test-router-${i}`, subjects);
     buses.push(bus);
@@ -85,7 +88,9 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
     // Keys, budgets and spend: one accounting replica on the same bus namespace.
     const bus = await connectBus(config, 'test-accounting', subjects);
     buses.push(bus);
-    handles.push(await startAccountingNode({ config, logger, bus, subjects }));
+    const accounting = await startAccountingNode({ config, logger, bus, subjects, opsPort: 0 });
+    accountingUrl = accounting.url ?? null;
+    handles.push(accounting);
   }
   const ingressBus = await connectBus(config, 'test-ingress', subjects);
   buses.push(ingressBus);
@@ -98,7 +103,7 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
     for (const b of buses) await b.close();
     await deleteStream(`GW_EVENTS_${namespace}`);
   };
-  return { url: ingress.url ?? '', mode: o.mode, config, logs, events, eventFor, close, [Symbol.asyncDispose]: close };
+  return { url: ingress.url ?? '', mode: o.mode, config, logs, events, eventFor, budgetsUrl: accountingUrl, close, [Symbol.asyncDispose]: close };
 }
 
 async function deleteStream(name: string): Promise<void> {

@@ -147,12 +147,16 @@ export function startRouterService(o: { config: GatewayConfig; logger: Logger; b
 }
 
 /** Distributed mode: one cost-accounting replica (Postgres store, completed-event consumer, holds/keys/admin on the bus). */
-export async function startAccountingNode(o: { config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects; location?: AccountingLocation }): Promise<ServiceHandle> {
+export async function startAccountingNode(o: {
+  config: GatewayConfig; logger: Logger; bus: Bus; subjects?: Subjects; location?: AccountingLocation;
+  /** Its /metrics and health port (0 = any free one); default GATEWAY_OPS_PORT, unset = none. */
+  opsPort?: number | null;
+}): Promise<ServiceHandle> {
   if (!o.config.general_settings.database_url) throw new Error('cost accounting in distributed mode needs general_settings.database_url (or DATABASE_URL)');
   const subjects = o.subjects ?? subjectsFromEnv();
   const running = await startAccounting({ config: o.config, logger: o.logger, bus: o.bus, subjects, embedded: false, ...(o.location ? { location: o.location } : {}) });
   // Every accounting replica relays: shard locks in Postgres share the outbox between them.
-  const opsPort = opsPortFromEnv();
+  const opsPort = o.opsPort === undefined ? opsPortFromEnv() : o.opsPort;
   // Its own /metrics: team budgets left and the outbox relay lag; readiness checks the bus and the store.
   const ops = opsPort === null ? null : await startOpsServer({ port: opsPort, bus: o.bus, budgets: teamBudgetsFrom(running.store), readiness: [storeCheck(running.store)] });
   const billing = startBillingExport({ config: o.config, logger: o.logger, bus: o.bus, subjects, store: running.store, ...(ops ? { onLag: (s: number) => ops.recorder.setRelayLag(s) } : {}) });
