@@ -39,10 +39,9 @@ function apiErrorCode(err: unknown): number | undefined {
 
 export class JetStreamDurable {
   private ready: Promise<JetStreamManager> | undefined;
-  /** Set once the stream is known to exist: publishes then skip the await. */
   private streamReady = false;
 
-  /** True once the stream is known to exist (a plain request then publishes into it). */
+  /** True once the stream is known to exist (the bus then publishes into it by plain request). */
   get streamExists(): boolean {
     return this.streamReady;
   }
@@ -58,14 +57,9 @@ export class JetStreamDurable {
     this.js = nc.jetstream();
   }
 
-  publish(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
-    // Once the stream exists the message is handed to the connection synchronously, so it shares a socket write
-    // with whatever else the caller publishes in the same turn.
-    if (this.streamReady) return this.send(subject, data, headers);
-    return this.ensureStream().then(() => this.send(subject, data, headers));
-  }
-
-  private async send(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
+  /** Ensures the stream, then publishes through nats.js (the bus publishes by plain request once the stream exists). */
+  async publish(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
+    await this.ensureStream();
     const msgID = headers?.['idempotency-key'];
     const h = toNatsHeaders(headers);
     await this.js.publish(subject, data, msgID ? { headers: h, msgID } : { headers: h });
