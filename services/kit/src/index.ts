@@ -15,4 +15,4 @@ export * from './telemetry/index.ts';
 export * from './pricing/index.ts';
 export { cosine, type Embedder } from './embedding/port.ts';
 export { TENANT_GUARDRAILS_METADATA, encodeGrantGuardrails, decodeGrantGuardrails, type KeyGrant, type GrantGuardrails } from './contracts/key-grant.ts';
-export { startModuleWorker, workerBootstrap } from './runtime/ts-worker.ts';
+export { answerCalls, startCallWorker, startModuleWorker, workerBootstrap, type CallWorker } from './runtime/ts-worker.ts';

@@ -1,12 +1,10 @@
 // Worker-thread side of the threaded PGlite executor: owns the embedded database and answers SQL calls by message,
 // so the WASM Postgres (parse, plan, page I/O through synchronous fs calls) never runs on the request loop.
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import { answerCalls } from '@ai-gateway/kit';
 import { createPgliteExecutor, type PgliteOptions } from './pglite.ts';
 import type { SqlRunner } from './sql.ts';
-import type { ThreadCall, ThreadReply } from './pglite-worker.ts';
-
-const port = parentPort;
-if (!port) throw new Error('pglite-thread runs only as a worker thread');
+import type { ThreadCall } from './pglite-worker.ts';
 
 interface OpenTx {
   runner: SqlRunner;
@@ -19,13 +17,6 @@ interface OpenTx {
 const sql = await createPgliteExecutor({ options: workerData as PgliteOptions });
 const txs = new Map<number, OpenTx>();
 const ROLLBACK = Symbol('rollback requested');
-
-function errorOf(err: unknown): NonNullable<ThreadReply['error']> {
-  const e = (err ?? {}) as Record<string, unknown>;
-  const out: NonNullable<ThreadReply['error']> = { message: err instanceof Error ? err.message : String(err) };
-  for (const k of ['code', 'detail', 'constraint', 'table', 'severity'] as const) if (typeof e[k] === 'string') out[k] = e[k];
-  return out;
-}
 
 /** Opens a transaction that stays open until the caller ends it; resolves once its queries may run. */
 function begin(id: number): Promise<void> {
@@ -77,10 +68,4 @@ function mustTx(id: number): OpenTx {
   return tx;
 }
 
-port.on('message', (call: ThreadCall) => {
-  handle(call).then(
-    (result) => port.postMessage({ id: call.id, kind: 'result', result } satisfies ThreadReply),
-    (err: unknown) => port.postMessage({ id: call.id, kind: 'result', error: errorOf(err) } satisfies ThreadReply),
-  );
-});
-port.postMessage({ id: 0, kind: 'ready' } satisfies ThreadReply);
+answerCalls<ThreadCall>(async (call) => ({ result: await handle(call) }));

@@ -2,7 +2,7 @@
 // on a worker thread: onnxruntime-node's run() is synchronous native work (5-9 ms per prompt here), which on the
 // request loop would stall every other request for that long.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { startModuleWorker } from '@ai-gateway/kit';
+import { startCallWorker } from '@ai-gateway/kit';
 
 export interface OnnxEncoder {
   readonly dimensions: number;
@@ -80,48 +80,12 @@ export function meanPool(hidden: Float32Array, lengths: readonly number[], width
   });
 }
 
-export type EncoderCall = { id: number; batch: number[][] };
-export type EncoderReply = { id: 0; ready: true } | { id: number; vectors?: Float32Array[]; error?: string };
-
 /** The session on its own worker thread; vectors come back as transferred buffers. */
 export async function createOnnxEncoder(o: OnnxEncoderOptions): Promise<OnnxEncoder> {
-  const worker = startModuleWorker(new URL('./onnx-thread.ts', import.meta.url), { workerData: o });
-  const pending = new Map<number, { resolve(v: Float32Array[]): void; reject(e: Error): void }>();
-  let failure: Error | null = null;
-  let nextId = 1;
-  await new Promise<void>((resolve, reject) => {
-    const fail = (err: Error): void => {
-      failure = err;
-      reject(err);
-      for (const p of pending.values()) p.reject(err);
-      pending.clear();
-    };
-    worker.on('message', (reply: EncoderReply) => {
-      if ('ready' in reply) return resolve();
-      const p = pending.get(reply.id);
-      if (!p) return;
-      pending.delete(reply.id);
-      if (reply.vectors) p.resolve(reply.vectors);
-      else p.reject(new Error(reply.error ?? 'embedding failed'));
-    });
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the embedding thread exited (code ${code})`)));
-  });
   // Idle, the thread must not keep the process alive; a pending call holds it.
-  worker.unref();
+  const worker = await startCallWorker<number[][]>(new URL('./onnx-thread.ts', import.meta.url), { workerData: o, name: 'the embedding thread', idleUnref: true });
   return {
     dimensions: o.dimensions,
-    run(batch) {
-      if (failure) return Promise.reject(failure);
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        if (pending.size === 0) worker.ref();
-        pending.set(id, {
-          resolve: (v) => (pending.delete(id), pending.size === 0 && worker.unref(), resolve(v)),
-          reject: (e) => (pending.delete(id), pending.size === 0 && worker.unref(), reject(e)),
-        });
-        worker.postMessage({ id, batch: batch as number[][] } satisfies EncoderCall);
-      });
-    },
+    run: async (batch) => (await worker.call(batch as number[][])) as Float32Array[],
   };
 }
