@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { PGlite } from '@electric-sql/pglite';
 import { avroCodec, schemaFingerprint } from '@ai-gateway/kit';
 import { createPgliteExecutor } from '../src/store/pglite.ts';
+import { avroEncoders } from '../src/store/spend-sql.ts';
 import { createSqlStore } from '../src/store/store.ts';
 import type { Store } from '../src/store/port.ts';
 import { backoffDelay, createOutboxRelay, type RecordSink } from '../src/relay/relay.ts';
@@ -11,7 +12,6 @@ import type { RelayMessage } from '../src/relay/messages.ts';
 import { completedEvent } from './fixtures.ts';
 import { DATABASE_URL, dropSchema, openPgStore } from './pg-harness.ts';
 
-const avroEncoders = { billing: avroCodec.encodeBilling.bind(avroCodec), audit: avroCodec.encodeAudit.bind(avroCodec) };
 
 function memorySink(): RecordSink & { got: RelayMessage[]; failNext: number } {
   const sink = {

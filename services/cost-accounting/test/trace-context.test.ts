@@ -6,6 +6,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { avroCodec, createLogger, startTracing, type DurableMessage } from '@ai-gateway/kit';
 import { createPgliteExecutor } from '../src/store/pglite.ts';
+import { avroEncoders } from '../src/store/spend-sql.ts';
 import { createSqlStore } from '../src/store/store.ts';
 import type { Store } from '../src/store/port.ts';
 import { createCompletedBatcher } from '../src/service/completed-batcher.ts';
@@ -40,7 +41,7 @@ describe('trace context through accounting and the outbox relay', () => {
     db = new PGlite();
     await db.waitReady;
     const sql = await createPgliteExecutor({ deps: { db }, options: { schema: 'trace1' } });
-    store = createSqlStore({ deps: { sql, encoders: { billing: (r) => avroCodec.encodeBilling(r), audit: (r) => avroCodec.encodeAudit(r) } } });
+    store = createSqlStore({ deps: { sql, encoders: avroEncoders } });
     await store.migrate();
   });
   after(() => db.close());
