@@ -128,12 +128,12 @@ export function createContextWindow({ deps, options }: { deps: ContextWindowDeps
   }
 
   function boundFits(d: RouterDeployment, bound: number): boolean {
-    const limit = d.supported ? inputLimitOf(d) : null;
+    const limit = inputLimitOf(d);
     return limit === null || bound <= Math.floor(limit / APPROXIMATE_HEADROOM);
   }
 
   function surelyFits(group: string, bound: number): boolean {
-    for (const d of deps.groups.resolve(group) ?? []) if (!boundFits(d, bound)) return false;
+    for (const d of deps.groups.resolve(group) ?? []) if (d.supported && !boundFits(d, bound)) return false;
     return true;
   }
 
