@@ -28,7 +28,8 @@ function dot(x: Float32Array, y: Float32Array): number {
 
 const embedder = await loadLocalEmbedder({ modelDir: modelDirOf(undefined) });
 const chosen = Number(process.env['CACHE_EVAL_DEFAULT'] ?? 0.88);
-const thresholds = [0.7, 0.75, 0.8, 0.82, 0.85, 0.88, 0.9, 0.92, 0.95];
+const thresholds = [0.7, 0.75, 0.8, 0.82, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 0.92, 0.95];
+console.log(`embedder ${embedder.id}`);
 
 async function evaluate(title: string, pairs: Pair[]): Promise<void> {
   const scored: Array<Pair & { cos: number; guard: boolean; reason: string }> = [];

@@ -1,11 +1,13 @@
 // `node --import tsx test/bench/cache-latency.ts`: what the cache adds on a miss (embed + index search) and on a hit,
-// against a baseline of the previous setup (1 ONNX thread, a setImmediate batching window), interleaved in one run.
+// against a baseline of the previous setup (the wheel's weight-only int8 model, which computes in fp32), interleaved in
+// one run; both use the current batching, embedding cache and empty-bucket skip.
 // CACHE_BENCH_N samples (default 200); CACHE_BENCH_BUSY=n adds n busy-looping processes (CPU contention).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLogger, type RequestEnvelope } from '@ai-gateway/kit';
 import {
   createBatchingEmbedder, createEmbeddedIndex, createQdrantIndex, createSemanticCache, loadLocalEmbedder, modelDirOf,
+  modelVariantOf,
   type Embedder, type PendingStore, type SemanticCache, type VectorIndex,
 } from '@ai-gateway/semantic-cache';
 import { startFakeQdrant } from '../support/fake-qdrant.ts';
@@ -17,43 +19,13 @@ const busy: ChildProcess[] = Array.from({ length: Number(process.env['CACHE_BENC
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? 0;
 const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2).padStart(6)} ms  p95 ${pct(xs, 95).toFixed(2).padStart(6)} ms  p99 ${pct(xs, 99).toFixed(2).padStart(6)} ms`;
 
-/** The batching wrapper as it was: every text waits for a setImmediate window, the LRU keyed by text. */
-function deferredBatching(inner: Embedder): Embedder {
-  const lru = new Map<string, Float32Array>();
-  let queue: Array<{ text: string; resolve(v: Float32Array): void; reject(e: unknown): void }> = [];
-  let scheduled = false;
-  const flush = async () => {
-    scheduled = false;
-    const batch = queue;
-    queue = [];
-    const texts = [...new Set(batch.map((w) => w.text))];
-    try {
-      const vs = await inner.embed(texts);
-      texts.forEach((t, i) => lru.set(t, vs[i] as Float32Array));
-      for (const w of batch) w.resolve(lru.get(w.text) as Float32Array);
-    } catch (err) {
-      for (const w of batch) w.reject(err);
-    }
-  };
-  const one = (text: string) =>
-    lru.get(text) ??
-    new Promise<Float32Array>((resolve, reject) => {
-      queue.push({ text, resolve, reject });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(() => void flush());
-      }
-    });
-  return { id: inner.id, dimensions: inner.dimensions, embed: async (texts) => Promise.all(texts.map(one)) };
-}
-
 const modelDir = modelDirOf(undefined);
 const setups = {
-  baseline: { raw: await loadLocalEmbedder({ modelDir, threads: 1, maxTokens: 512 }), wrap: deferredBatching },
+  baseline: { raw: await loadLocalEmbedder({ modelDir, variant: 'weight-only' }), wrap: (e: Embedder) => createBatchingEmbedder(e) },
   current: { raw: await loadLocalEmbedder({ modelDir }), wrap: (e: Embedder) => createBatchingEmbedder(e) },
 };
 const prompt = (i: number) => `How do I configure feature number ${i} of the billing service for team ${i % 17}?`;
-console.log(`${N} samples per row, baseline and current interleaved; load ${(await import('node:os')).loadavg()[0]?.toFixed(2)}; busy processes ${busy.length}`);
+console.log(`baseline ${setups.baseline.raw.id}, current ${setups.current.raw.id}; ${N} samples per row, interleaved; load ${(await import('node:os')).loadavg()[0]?.toFixed(2)}; busy processes ${busy.length}`);
 
 const single = { baseline: [] as number[], current: [] as number[] };
 for (let i = 0; i < N; i++) {
@@ -79,7 +51,7 @@ for (const name of ['baseline', 'current'] as const) {
   const { readFileSync } = await import('node:fs');
   const json = (f: string): object => JSON.parse(readFileSync(`${modelDir}/${f}`, 'utf8')) as object;
   const tokenizer = new Tokenizer(json('tokenizer.json'), json('tokenizer_config.json'));
-  const inline = localEmbedder(await createInlineOnnxEncoder({ modelPath: `${modelDir}/onnx/model_quantized.onnx`, threads: 2, dimensions: 384 }), (t) => tokenizer.encode(t).ids, 256);
+  const inline = localEmbedder(await createInlineOnnxEncoder({ modelPath: `${modelDir}/${modelVariantOf(modelDir).file}`, threads: 2, dimensions: 384, perSequence: modelVariantOf(modelDir).perSequence }), (t) => tokenizer.encode(t).ids, 256);
   for (const [name, e] of [['worker thread', setups.current.raw], ['request loop', inline]] as const) {
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
@@ -116,8 +88,7 @@ async function filled(index: VectorIndex, embedder: Embedder): Promise<SemanticC
 
 async function lookupLatency(label: string, indexFor: () => VectorIndex): Promise<void> {
   const caches = {
-    // The baseline always embeds (it had no way to know a bucket is empty).
-    baseline: await filled({ ...indexFor(), mayMatch: () => true }, setups.baseline.wrap(setups.baseline.raw)),
+    baseline: await filled(indexFor(), setups.baseline.wrap(setups.baseline.raw)),
     current: await filled(indexFor(), setups.current.wrap(setups.current.raw)),
   };
   const miss = { baseline: [] as number[], current: [] as number[] };

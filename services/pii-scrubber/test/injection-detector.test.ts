@@ -45,7 +45,7 @@ describe('learned injection detector', () => {
 
   test('classifier file - the committed file parses, names the local model and has thresholds in (0, 1)', () => {
     const c = loadInjectionClassifier();
-    assert.equal(c.embedder, 'all-MiniLM-L6-v2-q8');
+    assert.equal(c.embedder, 'all-MiniLM-L6-v2-dq8', 'trained on the int8-compute variant the gateway loads by default');
     assert.equal(c.embedding.weights.length, c.dimensions);
     for (const h of [c.embedding, c.hybrid]) assert.ok(h.threshold > 0 && h.threshold < 1);
     assert.ok(Object.keys(c.centroids).length >= 5);

@@ -1,7 +1,10 @@
 // The local embedding model: present (fetched by scripts/fetch-embedding-model.sh), loaded offline, 384-d unit vectors.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBatchingEmbedder, loadLocalEmbedder, modelDirOf, modelPresent } from '@ai-gateway/semantic-cache';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBatchingEmbedder, INT8_COMPUTE, loadLocalEmbedder, modelDirOf, modelPresent, modelVariantOf, WEIGHT_ONLY } from '@ai-gateway/semantic-cache';
 
 const cos = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * (y[i] ?? 0), 0);
 
@@ -38,6 +41,40 @@ describe('local embedder', () => {
     for (const [i, t] of texts.entries()) {
       const [alone] = await e.embed([t]);
       assert.ok(cos(alone!, batch[i]!) > 0.9999, t);
+    }
+  });
+
+  test('serves the int8-compute variant the fetch script builds, and the wheel model when it is absent', () => {
+    const dir = modelDirOf(undefined);
+    if (process.env['GATEWAY_EMBEDDING_QUANTIZE'] !== '0') assert.equal(modelVariantOf(dir), INT8_COMPUTE, 'scripts/fetch-embedding-model.sh builds onnx/model_int8_dynamic.onnx');
+    assert.equal(modelVariantOf(dir, 'weight-only'), WEIGHT_ONLY);
+    const bare = mkdtempSync(join(tmpdir(), 'model-'));
+    try {
+      for (const f of [WEIGHT_ONLY.file, 'tokenizer.json', 'tokenizer_config.json', 'config.json']) cpSync(join(dir, f), join(bare, f));
+      assert.ok(modelPresent(bare));
+      assert.equal(modelVariantOf(bare), WEIGHT_ONLY);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
+
+  test('the int8-compute variant embeds as the wheel model does: same direction per text, same neighbours', async () => {
+    const dir = modelDirOf(undefined);
+    const fast = await loadLocalEmbedder({ modelDir: dir });
+    const wheel = await loadLocalEmbedder({ modelDir: dir, variant: 'weight-only' });
+    assert.notEqual(fast.id, wheel.id, 'vectors of two variants never share a Qdrant collection');
+    const texts = [
+      'What is the capital of France?', 'Which city is the capital of France?', 'How do I bake sourdough bread?',
+      'Convert 10 miles to kilometres', 'Convert 10 kilometres to miles', 'Summarise this contract in three bullet points.',
+    ];
+    const [a, b] = [await fast.embed(texts), await wheel.embed(texts)];
+    for (const [i, t] of texts.entries()) assert.ok(cos(a[i]!, b[i]!) > 0.97, `${t}: ${cos(a[i]!, b[i]!)}`);
+    // Pairwise similarities move by little, so a threshold chosen on one holds on the other.
+    for (let i = 0; i < texts.length; i++) {
+      for (let j = i + 1; j < texts.length; j++) {
+        const d = Math.abs(cos(a[i]!, a[j]!) - cos(b[i]!, b[j]!));
+        assert.ok(d < 0.03, `${texts[i]} ~ ${texts[j]}: ${d}`);
+      }
     }
   });
 

