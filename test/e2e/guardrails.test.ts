@@ -35,6 +35,9 @@ guardrails:
     litellm_params: { guardrail: prompt_injection, mode: pre_call, default_on: false, action: flag }
   - guardrail_name: no-codenames
     litellm_params: { guardrail: output_filter, mode: post_call, default_on: true, deny_terms: ["Project Nightingale"], categories: [credentials] }
+general_settings:
+  # No Kafka here: kept so the outbox payloads can be checked for PII too.
+  billing_outbox: true
 `;
 
 function bodyText(body: unknown): string {

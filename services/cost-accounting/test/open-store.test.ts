@@ -28,3 +28,23 @@ test('the opened store writes outbox payloads as the Avro records the relay publ
     await opened.close();
   }
 });
+
+test('with the outbox off the store records spend and the audit chain but keeps no outbox rows', async () => {
+  const opened = await openAccountingStore({ dataDir: null, outbox: false });
+  try {
+    const events = [completedEvent({ requestId: 'req-no-outbox-1', costUsd: 0.25 }), completedEvent({ requestId: 'req-no-outbox-2', costUsd: 0.5 })];
+    const results = await opened.store.recordCompletedBatch(events);
+    assert.deepEqual(results.map((r) => r.recorded), [true, true]);
+    assert.deepEqual(await opened.store.pendingOutbox(10), []);
+    const spend = await opened.sql.query('SELECT request_id, cost_usd FROM spend_logs ORDER BY request_id');
+    assert.deepEqual(spend.map((r) => [r['request_id'], Number(r['cost_usd'])]), [['req-no-outbox-1', 0.25], ['req-no-outbox-2', 0.5]]);
+    const chain = await opened.store.verifyAuditChain();
+    assert.equal(chain.ok, true);
+    assert.equal(chain.count, 2);
+    // A redelivered event is still recognised (and writes nothing).
+    const [again] = await opened.store.recordCompletedBatch([events[0]!]);
+    assert.equal(again?.recorded, false);
+  } finally {
+    await opened.close();
+  }
+});

@@ -20,6 +20,8 @@ export interface StoreLocation {
   maxConnections?: number;
   /** PGlite on its own worker thread (default), off the request loop; false = on the calling thread. */
   pgliteThread?: boolean;
+  /** Billing and audit records into the outbox for the Kafka relay (default true). */
+  outbox?: boolean;
 }
 
 export interface OpenedStore {
@@ -78,7 +80,7 @@ export async function openAccountingStore(loc: StoreLocation): Promise<OpenedSto
     describe = 'embedded postgres in memory';
   }
   // Outbox payloads are stored as the Avro the relay publishes (it still transcodes JSON rows of older writers).
-  const store = createSqlStore({ deps: { sql, encoders: avroEncoders } });
+  const store = createSqlStore({ deps: { sql, encoders: loc.outbox === false ? null : avroEncoders } });
   try {
     await store.migrate();
   } catch (err) {

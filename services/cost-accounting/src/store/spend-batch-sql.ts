@@ -171,7 +171,8 @@ async function appendAuditBatch(tx: SqlRunner, events: readonly CompletedEvent[]
  * Records the events in the caller's transaction; results are in input order. A request id already recorded
  * (redelivery) or repeated in the batch yields `{ recorded: false }` and writes nothing more.
  */
-export async function recordCompletedBatchTx(tx: SqlRunner, raw: readonly TracedCompletedEvent[], nowMs: number, enc: RecordEncoders): Promise<RecordResult[]> {
+/** `enc` null: no outbox rows (no Kafka export configured); spend, budgets and the audit chain are written as ever. */
+export async function recordCompletedBatchTx(tx: SqlRunner, raw: readonly TracedCompletedEvent[], nowMs: number, enc: RecordEncoders | null): Promise<RecordResult[]> {
   const fresh = await insertSpendLogs(tx, raw.map((e) => sanitizeCompleted(e, nowMs)));
   const traceOf = new Map<string, string>();
   for (const e of raw) if (e.traceparent && !traceOf.has(e.requestId)) traceOf.set(e.requestId, e.traceparent);
@@ -187,6 +188,8 @@ export async function recordCompletedBatchTx(tx: SqlRunner, raw: readonly Traced
     fresh.forEach((e, i) => {
       const billing = billingRecordOf(e);
       const audit = audits[i] as AuditRecord;
+      results.set(e.requestId, { recorded: true, billing, audit });
+      if (!enc) return;
       const key = tenantKey(e);
       topics.push(BILLING_TOPIC, AUDIT_TOPIC);
       keys.push(key, key);
@@ -194,9 +197,8 @@ export async function recordCompletedBatchTx(tx: SqlRunner, raw: readonly Traced
       ids.push(`billing:${e.requestId}`, `audit:${e.requestId}`);
       const tp = traceOf.get(e.requestId) ?? null;
       traces.push(tp, tp);
-      results.set(e.requestId, { recorded: true, billing, audit });
     });
-    await tx.query(INSERT_OUTBOX, [topics, keys, payloads, ids, traces]);
+    if (topics.length > 0) await tx.query(INSERT_OUTBOX, [topics, keys, payloads, ids, traces]);
   }
   // Only the first occurrence of a request id can carry its result; later copies are duplicates.
   return raw.map((e) => {

@@ -30,9 +30,10 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   }
 }
 
-export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: RecordEncoders; now?: () => number } }): Store {
+/** `encoders` null: recorded events get no outbox rows (nothing relays them). Default: JSON payloads. */
+export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: RecordEncoders | null; now?: () => number } }): Store {
   const { sql } = input.deps;
-  const enc = input.deps.encoders ?? jsonEncoders;
+  const enc = input.deps.encoders === undefined ? jsonEncoders : input.deps.encoders;
   const now = input.deps.now ?? Date.now;
   const recordBatch = async (events: readonly CompletedEvent[], nowMs: number): Promise<RecordResult[]> =>
     events.length === 0 ? [] : withRetry(() => sql.transaction((tx) => recordCompletedBatchTx(tx, events, nowMs, enc)));

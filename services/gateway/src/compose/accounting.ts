@@ -33,7 +33,13 @@ function locationOf(config: GatewayConfig, loc: AccountingLocation = {}) {
     databaseUrl: config.general_settings.database_url ?? null,
     dataDir: loc.dataDir === undefined ? (env['GATEWAY_DATA_DIR'] ?? '.data/pg') : loc.dataDir,
     schema: loc.schema ?? env['GATEWAY_DB_SCHEMA'] ?? null,
+    outbox: billingOutboxOn(config),
   };
+}
+
+/** Outbox rows only when something relays them, unless the operator keeps them for a later export. */
+export function billingOutboxOn(config: GatewayConfig): boolean {
+  return config.general_settings.billing_outbox ?? config.general_settings.kafka_brokers.length > 0;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Billing export and spend reports for a process that holds the accounting store: the outbox relay to Kafka
-// (on when general_settings.kafka_brokers is set; otherwise records stay in the outbox) and the report endpoints,
+// (on when general_settings.kafka_brokers is set; the outbox is written only then, or with billing_outbox: true) and the report endpoints,
 // answered over the bus so an ingress anywhere can serve GET /spend/logs and GET /global/spend/report.
 import type { Router } from 'express';
 import type { Bus, GatewayConfig, Logger, Subjects } from '@ai-gateway/kit';
@@ -62,7 +62,8 @@ export function startBillingExport(o: {
       lagTimer.unref();
     }
     logger.info({ brokers }, 'billing export: relaying the outbox to Kafka');
-  } else logger.info('billing export: no kafka_brokers configured; billing and audit records stay in the outbox');
+  } else if (o.config.general_settings.billing_outbox === true) logger.info('billing export: no kafka_brokers configured; billing and audit records stay in the outbox (billing_outbox: true)');
+  else logger.info('billing export: off (no kafka_brokers); spend logs and the audit chain stay in the store, no outbox rows are kept');
 
   return {
     relay,

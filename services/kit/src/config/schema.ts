@@ -270,6 +270,11 @@ export const generalSettingsSchema = z.strictObject({
   database_url: z.string().optional(),
   nats_url: z.string().optional(),
   kafka_brokers: brokerList.default(() => []),
+  /**
+   * Keep each request's billing and audit records in the outbox for the Kafka relay. Default: on exactly when
+   * kafka_brokers is set (without a consumer the rows only pile up); true keeps them for a later export.
+   */
+  billing_outbox: bool().optional(),
   qdrant_url: z.string().optional(),
   qdrant_api_key: z.string().optional(),
   host: z.string().default('127.0.0.1'),
