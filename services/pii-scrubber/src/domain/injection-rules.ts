@@ -99,4 +99,13 @@ export const RULES: readonly Rule[] = [
   { category: 'tool_result_injection', weight: 0.6, pattern: new RegExp(String.raw`(?:^|["'{:\n]|[.!?] )\s*(?:attention |hey |dear |note to |to )?(?:${AI})\s*[:,-]${W}{0,40}\b${IMPERATIVE}\b`) },
   { category: 'instruction_override', weight: 0.5, pattern: /\b(?:negeer|vergeet|ignorer|oubliez?|olvide|ignorar|ignorieren)\b[^.\n]{0,30}\b(?:instructies|regels|consignes|instructions|instrucciones|reglas|anweisungen|regeln)\b/ },
   { category: 'instruction_override', weight: 0.45, pattern: /\b(?:eerdere|vorige|précédentes|precedentes|consignes)\b/ },
+  // Content that speaks to the model reading it: "assistants summarising this page", {"ai_instructions": …}, [note to the summariser].
+  { category: 'tool_result_injection', weight: 0.7, pattern: /\b(?:ai|assistant|llm|model|agent|bot|summari[sz]er|crawler|copilot)s?\b (?:reading|processing|summari[sz]ing|parsing|browsing|indexing|crawling|scanning|analy[sz]ing|ingesting) (?:this|these|the|our)\b/ },
+  { category: 'tool_result_injection', weight: 0.7, pattern: /["']?\b(?:ai|assistant|llm|agent|model|bot|gpt)[_ -]?(?:instructions?|directives?|override|commands?|orders)["']?\s*:/ },
+  { category: 'tool_result_injection', weight: 0.75, pattern: /[[(]\s*(?:note|message|instruction|attention|notice|memo)s?\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|llm|model|bot|summari[sz]er|reader|agent|crawler|copilot)s?\b/ },
+  // The setup by where it sits: "the preface that precedes our chat".
+  { category: 'system_prompt_exfiltration', weight: 0.8, pattern: new RegExp(String.raw`\b(?:preface|preamble|prelude|text|message|words|instructions|content|everything|notes?)\b${W}{0,20}\b(?:precedes|preceded|came before|comes before|sits above|sat above|was placed before|was loaded before)\b${W}{0,12}\b(?:our|this|the|my)\b${W}{0,12}\b(?:chat|conversation|session|exchange|dialogue|thread|messages?)\b`) },
+  // Priority hijack: the user's words outrank the model's instructions.
+  { category: 'instruction_override', weight: 0.75, pattern: new RegExp(String.raw`\b(?:treat|consider|regard|rank|count|handle)\b${W}{0,40}\b(?:my|what(?:ever)? i (?:type|say|write|send|ask))\b${W}{0,30}\b(?:higher|highest|top|absolute|overriding|supreme|final|first) (?:priority|authority|precedence)\b`) },
+  { category: 'instruction_override', weight: 0.8, pattern: /\bmy (?:instructions|messages|words|commands|requests|orders) (?:take|have|get|hold) (?:priority|precedence) over\b/ },
 ];

@@ -1,5 +1,6 @@
 // Prompt-injection detection: weighted rules over normalised text (zero-width, homoglyphs, base64 undone).
 import { RULES } from './injection-rules.ts';
+import { I18N_RULES } from './injection-rules-i18n.ts';
 import { normalizeForMatching } from './normalize.ts';
 
 export type InjectionCategory =
@@ -51,6 +52,8 @@ function decodedPayloads(text: string): string[] {
   return out;
 }
 
+const ALL_RULES = [...RULES, ...I18N_RULES];
+
 interface Fired {
   category: InjectionCategory;
   weight: number;
@@ -59,7 +62,7 @@ interface Fired {
 function fire(text: string, dampen: boolean, source: 'user' | 'tool' = 'user'): Fired[] {
   const spans = dampen ? quotedSpans(text, source === 'tool' ? QUOTED_TOOL : QUOTED) : [];
   const fired: Fired[] = [];
-  for (const r of RULES) {
+  for (const r of ALL_RULES) {
     const m = r.pattern.exec(text);
     if (!m) continue;
     // Discussed, not instructed: the match lies mostly inside quotes or code.
