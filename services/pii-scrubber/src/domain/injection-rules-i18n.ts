@@ -123,7 +123,7 @@ const LEXICONS: Readonly<Record<string, Lexicon>> = {
     reveal: ['göster', 'goster', 'tekrarla', 'yazdır', 'paylaş'],
     secret: ['sistem istemi', 'sistem promptu', 'sistem mesajı', 'talimatlarını', 'ilk talimatlar', 'gizli talimatlar'],
     unbound: ['kısıtlama olmadan', 'kısıtlamasız', 'filtresiz', 'sansürsüz', 'kuralsız'],
-    addressee: ['yapay zekaya not', 'asistana not', 'eğer bir yapay zekaysan'],
+    addressee: ['yapay zekaya not', 'yapay zekâya not', 'asistana not', 'asistanına not', 'asistanina not', 'eğer bir yapay zekaysan', 'yapay zeka için not', 'yapay zekâ için not'],
   },
   id: {
     bounded: true,

@@ -24,7 +24,7 @@ const NO_LIMITS = String.raw`(?:refusals?|warnings|disclaimers|restrictions|rule
 const AI = String.raw`(?:ai|assistant|llm|model|agent|chatbot|bot|language model|gpt)s?`;
 /** Without "agent": support agents are people in the documents tools return. */
 const AI_NOT_AGENT = String.raw`(?:ai|assistant|llm|model|chatbot|bot|language model|gpt)s?`;
-const IMPERATIVE = String.raw`(?:ignore|disregard|stop|delete|remove|forward|send|email|run|execute|tell|reply|respond|reveal|print|output|include|append|recommend|say|cancel|collect|visit|open|click|transfer|wire|buy|grant|share|upload|post)`;
+const IMPERATIVE = String.raw`(?:ignore|disregard|stop|delete|remove|forward|send|email|run|execute|tell|reply|respond|reveal|print|output|include|append|recommend|say|cancel|collect|visit|open|click|transfer|wire|buy|grant|share|upload|post|accept|approve|make|mark|rank|rate|describe|redirect|book|schedule|call|change|publish|invite)`;
 
 export const RULES: readonly Rule[] = [
   // instruction_override: drop, cancel or replace the instructions in force.
@@ -89,7 +89,9 @@ export const RULES: readonly Rule[] = [
   // authority claims add weight to whatever they ask for, never enough alone.
   { category: 'instruction_override', weight: 0.3, pattern: /\b(?:i am|i'm|this is) (?:your|the|an?) (?:admin(?:istrator)?|developer|creator|owner|operator|system administrator|sysadmin)\b|\b(?:the )?(?:safety|security|trust) team (?:has )?(?:signed off|approved|authori[sz]ed)\b/ },
   // refusal suppression: the model may not refuse, warn or mention its policy.
-  { category: 'role_play_jailbreak', weight: 0.6, pattern: /\b(?:do not|don't|never|you (?:may|can|must) not|you won't|without) (?:ever )?(?:refuse|refusing|decline|say no|mention (?:any|your|the) (?:policy|policies|rules|guidelines)|add (?:any )?(?:warnings|disclaimers))\b|\bno (?:refusals|disclaimers|warnings)\b/ },
+  { category: 'role_play_jailbreak', weight: 0.6, pattern: /\b(?:do not|don't|never|you (?:may|can|must) not|you won't|without) (?:ever )?(?:refuse|refusing|decline|say no|mention (?:any|your|the) (?:policy|policies|rules|guidelines))\b|\bno refusals\b/ },
+  // Alone below the threshold: "no disclaimers please" is also how busy professionals ask for a terse answer.
+  { category: 'role_play_jailbreak', weight: 0.45, pattern: /\b(?:do not|don't|never|you won't|without) (?:ever )?add (?:any )?(?:warnings|disclaimers)\b|\bno (?:disclaimers|warnings)\b/ },
   { category: 'instruction_override', weight: 0.7, pattern: /\b(?:comply with|obey|do|follow) (?:anything|everything|whatever|all) (?:i|the user) (?:say|says|ask|asks|tell you|tells you|type|want)\b/ },
   { category: 'instruction_override', weight: 0.75, pattern: new RegExp(String.raw`\b${OVERRIDE_VERB}\b (?:all |any |your |the )?(?:safety|ethics|morals|morality|filters|restrictions|guardrails|content policy|alignment)\b`) },
   { category: 'instruction_override', weight: 0.85, pattern: new RegExp(String.raw`\b(?:safety|content|security|usage|ethical|ethics) ${TARGET}\b${W}{0,20}\b(?:are|is|have been|has been|were|was|are now|is now)\s+(?:hereby |temporarily )?(?:cancell?ed|void|revoked|overridden|lifted|suspended|disabled|deactivated|waived|off|paused|no longer (?:valid|in effect|in force|active|binding))\b`) },
@@ -102,7 +104,11 @@ export const RULES: readonly Rule[] = [
   // Content that speaks to the model reading it: "assistants summarising this page", {"ai_instructions": …}, [note to the summariser].
   { category: 'tool_result_injection', weight: 0.7, pattern: /\b(?:ai|assistant|llm|model|agent|bot|summari[sz]er|crawler|copilot)s?\b (?:reading|processing|summari[sz]ing|parsing|browsing|indexing|crawling|scanning|analy[sz]ing|ingesting) (?:this|these|the|our)\b/ },
   { category: 'tool_result_injection', weight: 0.7, pattern: /["']?\b(?:ai|assistant|llm|agent|model|bot|gpt)[_ -]?(?:instructions?|directives?|override|commands?|orders)["']?\s*:/ },
-  { category: 'tool_result_injection', weight: 0.75, pattern: /[[(]\s*(?:note|message|instruction|attention|notice|memo)s?\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|llm|model|bot|summari[sz]er|reader|agent|crawler|copilot)s?\b/ },
+  { category: 'tool_result_injection', weight: 0.75, pattern: /[[(]\s*(?:note|message|instruction|attention|notice|memo)s?\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:[a-z-]+\s+)?(?:ai|assistant|llm|model|bot|summari[sz]er|reader|agent|crawler|copilot)s?\b/ },
+  // "Assistant: when summarizing this invite, also …": a task slipped in for whoever processes the content.
+  { category: 'tool_result_injection', weight: 0.7, pattern: new RegExp(String.raw`\b${AI_NOT_AGENT}\b${W}{0,20}\bwhen (?:you )?(?:summari[sz]e|summari[sz]ing|read|reading|process|processing|parse|parsing|review|reviewing|handle|handling) (?:this|these|the)\b`) },
+  // The setup by when it came: "what you were told before I arrived".
+  { category: 'system_prompt_exfiltration', weight: 0.8, pattern: new RegExp(String.raw`\b(?:what(?:ever)?|everything|anything|all) you (?:were|have been|'ve been|got) (?:told|given|instructed|shown|briefed(?: on| with)?)\b${W}{0,30}\bbefore (?:i|we|this|our|the (?:chat|conversation|session))\b`) },
   // The setup by where it sits: "the preface that precedes our chat".
   { category: 'system_prompt_exfiltration', weight: 0.8, pattern: new RegExp(String.raw`\b(?:preface|preamble|prelude|text|message|words|instructions|content|everything|notes?)\b${W}{0,20}\b(?:precedes|preceded|came before|comes before|sits above|sat above|was placed before|was loaded before)\b${W}{0,12}\b(?:our|this|the|my)\b${W}{0,12}\b(?:chat|conversation|session|exchange|dialogue|thread|messages?)\b`) },
   // Priority hijack: the user's words outrank the model's instructions.

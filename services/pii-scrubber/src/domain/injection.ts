@@ -20,10 +20,12 @@ export interface InjectionResult {
 }
 
 /** Wrapped in quotes or code: read as discussed, not as instructed, when the text talks about security. */
-const QUOTED = /"[^"\n]{4,}"|“[^”]{4,}”|'[^'\n]{8,}'|`[^`\n]+`|```[\s\S]*?```/g;
-/** In tool results double quotes are JSON structure, not quotation. */
-const QUOTED_TOOL = /“[^”]{4,}”|'[^'\n]{8,}'|`[^`\n]+`|```[\s\S]*?```/g;
-const DISCUSSION = /\b(?:explain|meme|detect|prevent|protect|defend|mitigat|review|classif|example|explain|what is|is this|why does|flag|sanitiz|filter|test case|unit test|regex|pattern|paper|research|attack(?:s|ers)?|injection|blog|training)/;
+// A single quote between letters is an apostrophe (l'assistente, don't), never the start or end of a quotation.
+const QUOTED = /"[^"\n]{4,}"|“[^”]{4,}”|(?<!\p{L})'[^'\n]{8,}'(?!\p{L})|`[^`\n]+`|```[\s\S]*?```/gu;
+/** In tool results double quotes are mostly JSON structure: only prose quotes ("such as "…" is") count, not keys or values. */
+const QUOTED_TOOL = /(?<![:[,{]\s*)(?<=[\s(])"[^"\n]{4,}"(?!\s*[:,}\]])|“[^”]{4,}”|(?<!\p{L})'[^'\n]{8,}'(?!\p{L})|`[^`\n]+`|```[\s\S]*?```/gu;
+// "example" as a word, not the example.com domains of test data.
+const DISCUSSION = /\b(?:explain|meme|detect|prevent|protect|defend|mitigat|review|classif|(?<![.@/-])example(?![.-])|what is|is this|why does|flag|sanitiz|filter|test case|unit test|regex|pattern|paper|research|attack(?:s|ers)?|injection|blog|training)/;
 
 function quotedSpans(text: string, re: RegExp): Array<[number, number]> {
   const spans: Array<[number, number]> = [];

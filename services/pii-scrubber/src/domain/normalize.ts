@@ -37,6 +37,8 @@ export function normalizeForMatching(raw: string): Normalized {
   // eslint-disable-next-line no-control-regex
   let text = /[^\x00-\x7f]/.test(raw) ? raw.normalize('NFKC') : raw;
   let zeroWidth = 0;
+  // Typographic apostrophes (l’assistente, don’t) as the ASCII one the rules are written with.
+  if (/[\u2018\u2019\u02BC]/.test(text)) text = text.replace(/[\u2018\u2019\u02BC]/g, "'");
   text = text.replace(ZERO_WIDTH, () => {
     zeroWidth++;
     return '';
