@@ -29,7 +29,8 @@ const SETS = [
   { file: 'injection-holdout-5.txt', note: 'held-out 5 (blind for v1; seen once by v1)' },
   { file: 'injection-holdout-6.txt', note: 'held-out 6 (blind for v2; seen by v2)' },
   { file: 'injection-holdout-7.txt', note: 'held-out 7 (blind for v3; drove v4 rules)' },
-  { file: 'injection-holdout-8.txt', note: 'held-out 8 (blind for v4)' },
+  { file: 'injection-holdout-8.txt', note: 'held-out 8 (blind for v4; drove v5)' },
+  { file: 'injection-holdout-9.txt', note: 'held-out 9 (blind for v5)' },
 ];
 
 const detectors: InjectionDetector[] = [createRulesDetector()];
