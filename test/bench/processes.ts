@@ -46,7 +46,8 @@ export function startChild(o: SpawnOptions): Promise<Child> {
   const loader = o.runtime === 'production' ? './scripts/runtime/register.mjs' : 'tsx';
   const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', loader, o.script, ...(o.args ?? [])], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...o.env },
+    // An undefined value removes the variable (a child must not inherit it).
+    env: Object.fromEntries(Object.entries({ ...process.env, ...o.env }).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stderrTail = '';

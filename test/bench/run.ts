@@ -1,13 +1,13 @@
 // `npm run bench`: the gateway's overhead against a bare proxy, all in one run against one fast fake upstream.
 // Env: BENCH_SECONDS (10) BENCH_WARMUP (2) BENCH_CONNECTIONS (32) BENCH_CHUNKS (20) BENCH_REPLICAS (1) BENCH_ROUNDS (1)
-//      BENCH_TARGETS (upstream,proxy,embedded,distributed) BENCH_SHAPES (non-stream,stream) BENCH_PROFILE=1 (CPU profiles: embedded summarised; distributed, one per service process, in the printed folder) BENCH_STRICT=1 (exit 1 on a miss)
+//      BENCH_TARGETS (upstream,proxy,embedded,distributed) BENCH_SHAPES (non-stream,stream) BENCH_PROFILE=1 (CPU profiles: embedded summarised; distributed, one per service process, in the printed folder) BENCH_STRICT=1 (exit 1 on a miss) BENCH_KAFKA=1 (Kafka billing export on in both gateways)
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTarget, measure, processTree, type LoadResult, type LoadSpec } from './load.ts';
 import { REPO_ROOT, type Child } from './processes.ts';
 import { busyMs, formatHotSpots, hotSpots } from './profile-summary.ts';
-import { BENCH_KEY, BENCH_MODEL, natsReachable, natsUrl, startBareProxy, startDistributedGateway, startEmbeddedGateway, startUpstream, writeConfig } from './targets.ts';
+import { BENCH_KEY, BENCH_MODEL, natsReachable, natsUrl, stackEnv, startBareProxy, startDistributedGateway, startEmbeddedGateway, startUpstream, writeConfig } from './targets.ts';
 
 type TargetName = 'upstream' | 'proxy' | 'embedded' | 'distributed';
 type Shape = 'non-stream' | 'stream';
@@ -23,6 +23,8 @@ const CHUNKS = num('BENCH_CHUNKS', 20);
 const REPLICAS = Math.max(1, num('BENCH_REPLICAS', 1));
 const ROUNDS = Math.max(1, Math.min(10, num('BENCH_ROUNDS', 1)));
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
+/** Kafka billing export on in both gateways (needs the stack's KAFKA_BROKERS). */
+const KAFKA = process.env['BENCH_KAFKA'] === '1';
 const TARGETS = (process.env['BENCH_TARGETS'] ?? 'upstream,proxy,embedded,distributed').split(',') as TargetName[];
 const SHAPES = (process.env['BENCH_SHAPES'] ?? 'non-stream,stream').split(',').filter((x): x is Shape => x === 'non-stream' || x === 'stream');
 const TARGET_RATIO: Partial<Record<TargetName, number>> = { embedded: 0.5, distributed: 0.25 };
@@ -56,11 +58,12 @@ async function startTargets(children: Map<TargetName, Child>): Promise<{ notes: 
   if (TARGETS.includes('proxy')) children.set('proxy', await startBareProxy(upstream.url));
   if (TARGETS.includes('embedded')) {
     if (PROFILE) mkdirSync(PROFILE_DIR, { recursive: true });
-    children.set('embedded', await startEmbeddedGateway(config, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []));
+    children.set('embedded', await startEmbeddedGateway(config, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [], KAFKA));
   }
   if (TARGETS.includes('distributed')) {
-    if (await natsReachable()) children.set('distributed', await startDistributedGateway(config, REPLICAS, PROFILE ? join(PROFILE_DIR, 'distributed') : undefined));
-    else notes.push(`distributed skipped: no NATS at ${natsUrl()} (run \`bash scripts/stack up\` and source .stack/env)`);
+    if (!stackEnv('DATABASE_URL')) notes.push('distributed skipped: no DATABASE_URL (its accounting needs Postgres; run `bash scripts/stack up`)');
+    else if (await natsReachable()) children.set('distributed', await startDistributedGateway(config, REPLICAS, PROFILE ? join(PROFILE_DIR, 'distributed') : undefined, KAFKA));
+    else notes.push(`distributed skipped: no NATS at ${natsUrl()} (run \`bash scripts/stack up\`)`);
   }
   return { notes };
 }
@@ -116,9 +119,11 @@ async function main(): Promise<void> {
   const loadAfter = loadavg();
 
   const misses = rows.filter((r) => r.ratio !== null && TARGET_RATIO[r.target] !== undefined && r.ratio < (TARGET_RATIO[r.target] as number));
-  const settings = { seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS, streamChunks: CHUNKS, distributedReplicas: REPLICAS, rounds: ROUNDS };
+  const features = `master key, spend accounting (embedded: PGlite in process; distributed: Postgres), metrics, logs; Kafka billing export ${KAFKA ? 'on' : 'off (BENCH_KAFKA=1)'}`;
+  const settings = { seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS, streamChunks: CHUNKS, distributedReplicas: REPLICAS, rounds: ROUNDS, features };
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadAfter };
   process.stdout.write(`\nGateway benchmark (${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP} s warm-up, stream = ${CHUNKS} chunks, distributed = ${REPLICAS} ingress + ${REPLICAS} router over NATS)\n`);
+  process.stdout.write(`gateways: ${features}\n`);
   process.stdout.write(`machine: ${machine.cpus} CPUs, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after; CPU us/req counts the measured tier only (not the upstream, not nats-server)\n\n`);
   process.stdout.write(`${table(rows)}\n\n`);
   for (const [target, ratio] of Object.entries(TARGET_RATIO)) {

@@ -10,15 +10,32 @@ export const BENCH_KEY = 'sk-bench-master-key';
 export const BENCH_MODEL = 'bench-model';
 const LISTENING = /listening on (http:\/\/[^\s]+)/;
 
-/** NATS_URL from the environment, else from the local stack's .stack/env. */
-export function natsUrl(): string {
-  if (process.env['NATS_URL']) return process.env['NATS_URL'];
+/** A stack address from the environment, else from the local stack's .stack/env, else null. */
+export function stackEnv(name: 'NATS_URL' | 'DATABASE_URL' | 'KAFKA_BROKERS'): string | null {
+  if (process.env[name]) return process.env[name] ?? null;
   const envFile = join(REPO_ROOT, '.stack/env');
   if (existsSync(envFile)) {
-    const m = /^NATS_URL=(.+)$/m.exec(readFileSync(envFile, 'utf8'));
+    const m = new RegExp(`^${name}=(.+)$`, 'm').exec(readFileSync(envFile, 'utf8'));
     if (m?.[1]) return m[1].trim();
   }
-  return 'nats://127.0.0.1:4222';
+  return null;
+}
+
+export function natsUrl(): string {
+  return stackEnv('NATS_URL') ?? 'nats://127.0.0.1:4222';
+}
+
+/**
+ * What both gateways run with, whatever the caller's shell exports: master-key auth, spend accounting (spend
+ * logs, budgets, audit chain), metrics and logs. The store is each mode's own: PGlite in the embedded process,
+ * Postgres for the distributed accounting replica (it needs one). Kafka billing export only with BENCH_KAFKA=1.
+ */
+export function benchStoreEnv(mode: 'embedded' | 'distributed', kafka: boolean): Record<string, string | undefined> {
+  return {
+    DATABASE_URL: mode === 'distributed' ? (stackEnv('DATABASE_URL') ?? undefined) : undefined,
+    KAFKA_BROKERS: kafka ? (stackEnv('KAFKA_BROKERS') ?? undefined) : undefined,
+    GATEWAY_DB_SCHEMA: undefined,
+  };
 }
 
 /** A config file with one model group served by the fake upstream; everything else is the defaults. */
@@ -45,8 +62,9 @@ export function startBareProxy(upstreamUrl: string): Promise<Child> {
   return startChild({ name: 'bare proxy', script: 'test/bench/bare-proxy.ts', ready: 'ipc', env: { BENCH_UPSTREAM: upstreamUrl } });
 }
 
-export function startEmbeddedGateway(configPath: string, nodeFlags: string[] = []): Promise<Child> {
+export function startEmbeddedGateway(configPath: string, nodeFlags: string[] = [], kafka = false): Promise<Child> {
   return startChild({
+    env: benchStoreEnv('embedded', kafka),
     name: 'gateway (embedded)',
     script: 'services/gateway/src/main.ts',
     runtime: 'production',
@@ -62,7 +80,7 @@ export interface DistributedGateway extends Child {
   namespace: string;
 }
 
-export async function startDistributedGateway(configPath: string, replicas: number, profileDir?: string): Promise<DistributedGateway> {
+export async function startDistributedGateway(configPath: string, replicas: number, profileDir?: string, kafka = false): Promise<DistributedGateway> {
   const port = await freePort();
   const namespace = `bench${randomBytes(4).toString('hex')}`;
   const child = await startChild({
@@ -70,7 +88,8 @@ export async function startDistributedGateway(configPath: string, replicas: numb
     script: 'services/gateway/src/distributed.ts',
     runtime: 'production',
     args: ['--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--replicas', String(replicas)],
-    env: { NATS_URL: natsUrl(), GATEWAY_BUS_NAMESPACE: namespace },
+    // A fresh Postgres schema per run, dropped afterwards: runs never add to each other's tables.
+    env: { ...benchStoreEnv('distributed', kafka), NATS_URL: natsUrl(), GATEWAY_BUS_NAMESPACE: namespace, GATEWAY_DB_SCHEMA: namespace },
     // cluster.fork passes the supervisor's flags on: one profile per service process.
     nodeFlags: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
     ready: LISTENING,
@@ -79,8 +98,25 @@ export async function startDistributedGateway(configPath: string, replicas: numb
   const stop = async (): Promise<void> => {
     await child.stop();
     await deleteStream(`GW_EVENTS_${namespace}`);
+    await dropSchema(namespace);
   };
   return { ...child, stop, namespace };
+}
+
+/** Drops the Postgres schema a distributed run wrote to. */
+async function dropSchema(schema: string): Promise<void> {
+  const url = stackEnv('DATABASE_URL');
+  if (!url) return;
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } catch {
+    // Postgres is gone: nothing to clean
+  } finally {
+    await c.end().catch(() => {});
+  }
 }
 
 /** Removes the JetStream stream a namespaced run created. */
