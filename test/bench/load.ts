@@ -19,8 +19,13 @@ export interface LoadResult {
   requests: number;
   non2xx: number;
   errors: number;
-  /** CPU time (user+system) of the measured process tree per request, in microseconds. */
+  /** CPU time (user+system) of the measured process tree per request, in microseconds, drain included. */
   cpuUsPerReq: number | null;
+  /**
+   * How long the process tree kept working after the load stopped (batched accounting, a consumer catching up on
+   * its stream): long drains mean the req/s figure is not sustainable. Its CPU is in cpuUsPerReq.
+   */
+  drainMs: number;
 }
 
 const TICK_US = 1_000_000 / 100; // USER_HZ is 100 on Linux
@@ -84,6 +89,7 @@ export async function measure(spec: LoadSpec, measuredPids: () => number[]): Pro
   const started = performance.now();
   const r = await once(spec, spec.seconds);
   const elapsed = (performance.now() - started) / 1000;
+  const drainMs = pids.length > 0 ? await drain(pids) : 0;
   const cpu = cpuUs(pids) - cpuBefore;
   const total = r['2xx'];
   return {
@@ -94,7 +100,21 @@ export async function measure(spec: LoadSpec, measuredPids: () => number[]): Pro
     non2xx: r.non2xx,
     errors: r.errors,
     cpuUsPerReq: pids.length > 0 && total > 0 ? cpu / total : null,
+    drainMs,
   };
+}
+
+/** Waits until the tree uses under 10 % of a core over 200 ms (bounded at 60 s); returns how long that took. */
+async function drain(pids: number[]): Promise<number> {
+  const started = performance.now();
+  let last = cpuUs(pids);
+  for (let i = 0; i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = cpuUs(pids);
+    if (now - last < 20_000) return Math.max(0, performance.now() - started - 200);
+    last = now;
+  }
+  return performance.now() - started;
 }
 
 /** One request through the target; throws unless it is a 200 with the expected shape (so we never benchmark errors). */

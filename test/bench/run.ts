@@ -69,10 +69,10 @@ async function startTargets(children: Map<TargetName, Child>): Promise<{ notes: 
 }
 
 function table(rows: Row[]): string {
-  const head = ['target', 'shape', 'req/s', 'x proxy', 'p50 ms', 'p99 ms', 'CPU us/req', 'non2xx', 'errors'];
+  const head = ['target', 'shape', 'req/s', 'x proxy', 'p50 ms', 'p99 ms', 'CPU us/req', 'drain ms', 'non2xx', 'errors'];
   const lines = rows.map((r) => [
     r.target, r.shape, r.rps.toFixed(0), r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.p50.toFixed(1), r.p99.toFixed(1),
-    r.cpuUsPerReq === null ? '-' : r.cpuUsPerReq.toFixed(0), String(r.non2xx), String(r.errors),
+    r.cpuUsPerReq === null ? '-' : r.cpuUsPerReq.toFixed(0), r.drainMs.toFixed(0), String(r.non2xx), String(r.errors),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadAfter };
   process.stdout.write(`\nGateway benchmark (${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP} s warm-up, stream = ${CHUNKS} chunks, distributed = ${REPLICAS} ingress + ${REPLICAS} router over NATS)\n`);
   process.stdout.write(`gateways: ${features}\n`);
-  process.stdout.write(`machine: ${machine.cpus} CPUs, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after; CPU us/req counts the measured tier only (not the upstream, not nats-server)\n\n`);
+  process.stdout.write(`machine: ${machine.cpus} CPUs, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after; CPU us/req counts the measured tier only (not the upstream, not nats-server or Postgres), including its work after the load stopped (drain ms)\n\n`);
   process.stdout.write(`${table(rows)}\n\n`);
   for (const [target, ratio] of Object.entries(TARGET_RATIO)) {
     for (const r of rows.filter((x) => x.target === target && x.ratio !== null)) {
