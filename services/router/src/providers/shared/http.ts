@@ -55,12 +55,12 @@ export function createProviderHttp({ options = {} }: { options?: ProviderHttpOpt
 
   return {
     async postJson(call) {
-      const res = await send(call, 'application/json');
-      const text = await readText(res, call.signal);
+      const res = await exchange(dispatcher, call);
+      if (res.status < 200 || res.status >= 300) throw mapProviderFailure({ status: res.status, headers: res.headers, body: parseMaybeJson(res.text) });
       try {
-        return JSON.parse(text) as unknown;
+        return JSON.parse(res.text) as unknown;
       } catch (err) {
-        throw malformed(`provider answered non-JSON body: ${text.slice(0, 120)}`, err, res.statusCode);
+        throw malformed(`provider answered non-JSON body: ${res.text.slice(0, 120)}`, err, res.status);
       }
     },
     async postSse(call) {
@@ -94,6 +94,76 @@ async function* guardedEvents(body: Dispatcher.ResponseData['body'], signal: Abo
       else await body.dump({ limit: 16 * 1024 }).catch(() => body.destroy());
     }
   }
+}
+
+interface Exchanged {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * One JSON POST read whole, straight on the dispatcher: no body stream, no request wrapper, no promise per chunk
+ * (undici's request() builds all three; a non-streamed call needs none of them). Errors as request() would give.
+ */
+function exchange(dispatcher: Dispatcher, call: HttpCall): Promise<Exchanged> {
+  const { signal } = call;
+  return new Promise<Exchanged>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(mapTransportError(signal.reason, signal));
+      return;
+    }
+    const url = new URL(call.url);
+    let controller: Dispatcher.DispatchController | null = null;
+    let status = 0;
+    let headers: Exchanged['headers'] = {};
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const onAbort = (): void => controller?.abort(signal.reason);
+    const finish = (err: unknown, value?: Exchanged): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (err !== null) reject(mapTransportError(err, signal));
+      else resolve(value as Exchanged);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', ...call.headers },
+          body: JSON.stringify(call.body),
+          // Provider timeouts are the router's policy (AbortSignal), not the socket's.
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (signal.aborted) c.abort(signal.reason);
+          },
+          onResponseStart(_c, statusCode, responseHeaders) {
+            status = statusCode;
+            headers = responseHeaders as Exchanged['headers'];
+          },
+          onResponseData(_c, chunk) {
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            finish(null, { status, headers, text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') });
+          },
+          onResponseError(_c, err) {
+            finish(err);
+          },
+        },
+      );
+    } catch (err) {
+      finish(err);
+    }
+  });
 }
 
 async function readText(res: Dispatcher.ResponseData, signal: AbortSignal): Promise<string> {
