@@ -1,6 +1,7 @@
 // Forwards a committed provider stream to the client chunk by chunk, watching idle time, and tallies what was sent.
 import type { GatewayError, GuardrailVerdict, ReplyFilter, ReplyWriter, openai } from '@ai-gateway/kit';
 import type { AttemptGuard } from './attempts.ts';
+import { receivedJsonOf } from './providers/shared/http.ts';
 
 /** What a finished (or broken) stream delivered. */
 export interface StreamTally {
@@ -123,7 +124,8 @@ export async function relayStream(
           tally.chunks++;
         }
       } else {
-        reply.send('data', 200, null, JSON.stringify(chunk));
+        // Unfiltered and untranslated, a chunk goes out as the provider wrote it (no second serialisation).
+        reply.send('data', 200, null, (o.filter ? undefined : receivedJsonOf(chunk)) ?? JSON.stringify(chunk));
         tally.chunks++;
       }
       const next: IteratorResult<openai.ChatCompletionChunk> = await iter.next();

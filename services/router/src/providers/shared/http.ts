@@ -182,12 +182,26 @@ function parseMaybeJson(text: string): unknown {
   }
 }
 
+/** The text each parsed event object came from, while the object lives. */
+const eventText = new WeakMap<object, string>();
+
+/**
+ * The provider's own JSON text of an object parseEventJson returned: a chunk passed on unchanged can be sent as
+ * it arrived instead of serialised again. Undefined for objects built here (translated from another wire format).
+ */
+export function receivedJsonOf(value: object): string | undefined {
+  return eventText.get(value);
+}
+
 /** Parses one SSE data payload as JSON or throws a `malformed` ProviderError. */
 export function parseEventJson(ev: SseEvent): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(ev.data) as unknown;
+    value = JSON.parse(ev.data) as unknown;
   } catch (err) {
     throw malformed(`provider sent a malformed stream event: ${ev.data.slice(0, 120)}`, err);
   }
+  if (value !== null && typeof value === 'object') eventText.set(value, ev.data);
+  return value;
 }
 
