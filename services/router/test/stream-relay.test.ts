@@ -50,6 +50,20 @@ describe('stream relay', () => {
     assert.equal(tally.usage?.total_tokens, 5, 'billing still sees the usage');
   });
 
+  test('a chunk the provider spread over several data lines is re-serialised, so the relayed event stays one line', async () => {
+    async function* split(): AsyncGenerator<Uint8Array> {
+      yield new TextEncoder().encode(`data: {"id":"c2","object":"chat.completion.chunk","created":1,"model":"m",\ndata: "choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`);
+    }
+    const iter = chatChunks(sseEvents(split()))[Symbol.asyncIterator]();
+    const first = (await iter.next()).value as openai.ChatCompletionChunk;
+    const sent: string[] = [];
+    const tally: StreamTally = { usage: null, completionChars: 0, completionText: '', firstTokenAt: null, chunks: 0, assembled: null };
+    await relayStream(first, iter, new AttemptGuard(new AbortController().signal), { send: (_k, _s, _h, d) => sent.push(d ?? '') }, tally, { filter: null, includeUsage: true, assemble: false, idleTimeoutMs: 5_000, now: () => 1 });
+    assert.equal(sent.length, 1);
+    assert.ok(!sent[0]?.includes('\n'), sent[0]);
+    assert.equal((JSON.parse(sent[0] as string) as openai.ChatCompletionChunk).choices[0]?.delta.content, 'x');
+  });
+
   test('a reply filter changes the content, so the gateway sends its own serialisation', async () => {
     const { sent } = await relay({ filter: upper, includeUsage: true });
     assert.equal(sent.length, 3);
