@@ -7,10 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import type { Consumer } from 'kafkajs';
-import pg from 'pg';
 import { avroCodec, schemaFingerprint, type CompletedEvent } from '@ai-gateway/kit';
 import { AUDIT_TOPIC, BILLING_TOPIC, createPostgresExecutor, createSqlStore, type Store } from '@ai-gateway/cost-accounting';
-import { MASTER_KEY, MODES } from '../support/gateway.ts';
+import { dropSchema, MASTER_KEY, MODES } from '../support/gateway.ts';
 import { BROKERS, DATABASE_URL, kafkaUp, startKafkaGateway, startRecordConsumer, until } from '../support/kafka.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -167,9 +166,7 @@ test('billing kafka - relay SIGKILLed mid-burst and restarted: consumer sees eve
     await Promise.all(children.map(exited));
     await consumer?.disconnect().catch(() => {});
     await store.close();
-    const c = new pg.Client({ connectionString: DATABASE_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
+    await dropSchema(schema);
   }
 });
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { startFakeOpenAI } from '../support/fake-openai.ts';
-import { MASTER_KEY, MODES, startTestGateway } from '../support/gateway.ts';
+import { dropSchema, MASTER_KEY, MODES, startTestGateway } from '../support/gateway.ts';
 
 const DATABASE_URL = process.env['DATABASE_URL'];
 
@@ -36,8 +36,7 @@ for (const mode of MODES) {
       if (!DATABASE_URL) return t.skip('DATABASE_URL is not set (accounting rows are read from Postgres)');
       const schema = `outbox_${mode}_${keep === null ? 'off' : 'on'}_${randomBytes(4).toString('hex')}`;
       const fake = await startFakeOpenAI();
-      process.env['GATEWAY_DB_SCHEMA'] = schema;
-      const gw = await startTestGateway({ mode, yaml: yaml(fake.url, keep) }).finally(() => delete process.env['GATEWAY_DB_SCHEMA']);
+      const gw = await startTestGateway({ mode, yaml: yaml(fake.url, keep), schema });
       try {
         const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0, timeout: 10_000 });
         for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: `hello ${i}` }] });
@@ -51,9 +50,7 @@ for (const mode of MODES) {
       } finally {
         await gw.close();
         await fake.close();
-        const c = new pg.Client({ connectionString: DATABASE_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
+        await dropSchema(schema);
       }
     });
   }

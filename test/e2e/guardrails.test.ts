@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { startFakeOpenAI, type FakeServer } from '../support/fake-openai.ts';
-import { MASTER_KEY, MODES, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { dropSchema, MASTER_KEY, MODES, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 const RAW = {
   email: 'maria.lopez@example.org',
@@ -65,12 +65,6 @@ async function dumpSchema(schema: string): Promise<{ text: string; counts: Recor
   }
 }
 
-async function dropSchema(schema: string): Promise<void> {
-  const c = new pg.Client({ connectionString: DATABASE_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
-}
-
 for (const mode of MODES) {
   describe(`guardrails (${mode})`, () => {
     let fake: FakeServer;
@@ -80,16 +74,14 @@ for (const mode of MODES) {
     const schema = `guard_${mode}_${randomBytes(4).toString('hex')}`;
 
     before(async () => {
-      if (DATABASE_URL) process.env['GATEWAY_DB_SCHEMA'] = schema;
       fake = await startFakeOpenAI();
-      gw = await startTestGateway({ mode, yaml: yaml(fake.url) });
+      gw = await startTestGateway({ mode, yaml: yaml(fake.url), schema });
       client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0, timeout: 10_000 });
     });
     after(async () => {
       await gw?.close();
       await fake?.close();
-      delete process.env['GATEWAY_DB_SCHEMA'];
-      if (DATABASE_URL) await dropSchema(schema);
+      await dropSchema(schema);
     });
 
     test('guardrails - PII is masked, redacted or hashed before the provider sees the request', async () => {

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { connect } from 'nats';
+import pg from 'pg';
 import { avroCodec, createLogger, loadConfig, subjectsFor, type Bus, type CompletedEvent, type GatewayConfig, type Logger, type Subjects } from '@ai-gateway/kit';
 import { connectBus, startAccountingNode, startEmbedded, startIngressService, startRouterService, type ServiceHandle } from '@ai-gateway/gateway';
 
@@ -43,6 +44,17 @@ export interface StartOptions {
   /** Router replicas in distributed mode (default 2). */
   routers?: number;
   env?: Record<string, string | undefined>;
+  /** Postgres schema of the accounting store (a fresh one per test; see dropSchema); ignored on in-memory PGlite. */
+  schema?: string;
+}
+
+/** Drops a test's accounting schema; nothing to do without DATABASE_URL (the store was in memory). */
+export async function dropSchema(schema: string): Promise<void> {
+  const url = process.env['DATABASE_URL'];
+  if (!url) return;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
 }
 
 export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
@@ -66,7 +78,7 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
     });
   if (o.mode === 'embedded') {
     // Accounting in memory unless database_url is set: parallel test processes must not share `.data/`.
-    const gw = await startEmbedded({ config, logger, port: 0, host: '127.0.0.1', accounting: { dataDir: null } });
+    const gw = await startEmbedded({ config, logger, port: 0, host: '127.0.0.1', accounting: { dataDir: null, ...(o.schema ? { schema: o.schema } : {}) } });
     const collector = await collect(gw.bus, subjectsFor(''));
     const close = async () => {
       await collector.stop();
@@ -88,7 +100,7 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
     // Keys, budgets and spend: one accounting replica on the same bus namespace.
     const bus = await connectBus(config, 'test-accounting', subjects);
     buses.push(bus);
-    const accounting = await startAccountingNode({ config, logger, bus, subjects, opsPort: 0 });
+    const accounting = await startAccountingNode({ config, logger, bus, subjects, opsPort: 0, ...(o.schema ? { location: { schema: o.schema } } : {}) });
     accountingUrl = accounting.url ?? null;
     handles.push(accounting);
   }

@@ -1,10 +1,9 @@
 // Test support for the billing export: is Kafka there, a consumer of the billing and audit topics that starts at
 // their current ends, and a gateway whose outbox relays to Kafka (embedded on PGlite, distributed on Postgres).
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
-import pg from 'pg';
 import { AUDIT_TOPIC, BILLING_TOPIC } from '@ai-gateway/cost-accounting';
 import { startFakeOpenAI, type FakeServer } from './fake-openai.ts';
-import { startTestGateway, type TestGateway } from './gateway.ts';
+import { dropSchema, startTestGateway, type TestGateway } from './gateway.ts';
 
 export const DATABASE_URL = process.env['DATABASE_URL'];
 export const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -72,16 +71,11 @@ export interface KafkaGateway {
  */
 export async function startKafkaGateway(mode: 'embedded' | 'distributed', schema: string): Promise<KafkaGateway> {
   const fake = await startFakeOpenAI();
-  const savedSchema = process.env['GATEWAY_DB_SCHEMA'];
-  process.env['GATEWAY_DB_SCHEMA'] = schema;
-  const restore = (): void => {
-    if (savedSchema === undefined) delete process.env['GATEWAY_DB_SCHEMA'];
-    else process.env['GATEWAY_DB_SCHEMA'] = savedSchema;
-  };
   let gw: TestGateway;
   try {
     gw = await startTestGateway({
       mode,
+      schema,
       // Embedded runs on in-memory PGlite (the relay's single-process path); distributed on Postgres.
       ...(mode === 'embedded' ? { env: { DATABASE_URL: undefined } } : {}),
       yaml: `model_list:
@@ -92,7 +86,6 @@ general_settings:
 ${mode === 'distributed' ? `  database_url: ${DATABASE_URL}\n` : ''}`,
     });
   } catch (err) {
-    restore();
     await fake.close();
     throw err;
   }
@@ -102,12 +95,7 @@ ${mode === 'distributed' ? `  database_url: ${DATABASE_URL}\n` : ''}`,
     async close() {
       await gw.close();
       await fake.close();
-      restore();
-      if (mode === 'distributed' && DATABASE_URL) {
-        const c = new pg.Client({ connectionString: DATABASE_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => c.end());
-      }
+      if (mode === 'distributed') await dropSchema(schema);
     },
   };
 }
