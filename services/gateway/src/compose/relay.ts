@@ -7,6 +7,7 @@ import {
   createKafkaSink, createOutboxRelay, createSpendReports, requestedPriceOf, type OutboxRelay, type RecordSink, type ReportCall, type RequestedPrice, type Store,
 } from '@ai-gateway/cost-accounting';
 import { createAdminRouter, type AdminPort } from '@ai-gateway/ingress';
+import { billingOutboxOn } from './accounting.ts';
 import { aliasesFrom } from './router.ts';
 
 const enc = new TextEncoder();
@@ -62,7 +63,7 @@ export function startBillingExport(o: {
       lagTimer.unref();
     }
     logger.info({ brokers }, 'billing export: relaying the outbox to Kafka');
-  } else if (o.config.general_settings.billing_outbox === true) logger.info('billing export: no kafka_brokers configured; billing and audit records stay in the outbox (billing_outbox: true)');
+  } else if (billingOutboxOn(o.config)) logger.info('billing export: no kafka_brokers configured; billing and audit records stay in the outbox (billing_outbox: true)');
   else logger.info('billing export: off (no kafka_brokers); spend logs and the audit chain stay in the store, no outbox rows are kept');
 
   return {

@@ -38,7 +38,7 @@ export function normalizeForMatching(raw: string): Normalized {
   let text = /[^\x00-\x7f]/.test(raw) ? raw.normalize('NFKC') : raw;
   let zeroWidth = 0;
   // Typographic apostrophes (l’assistente, don’t) as the ASCII one the rules are written with.
-  if (/[\u2018\u2019\u02BC]/.test(text)) text = text.replace(/[\u2018\u2019\u02BC]/g, "'");
+  text = text.replace(/[\u2018\u2019\u02BC]/g, "'");
   text = text.replace(ZERO_WIDTH, () => {
     zeroWidth++;
     return '';

@@ -39,14 +39,13 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 /** What a semantic search is always filtered by: entries outside the caller's bucket can never answer it. */
-const bucketOf = (f: Pick<CacheEntry, 'scope' | 'modelGroup' | 'contextHash' | 'paramsHash' | 'callType'>) =>
-  `${f.scope}\u0000${f.modelGroup}\u0000${f.contextHash}\u0000${f.paramsHash}\u0000${f.callType}`;
-
 type Bucket = Pick<CacheEntry, 'scope' | 'modelGroup' | 'contextHash' | 'paramsHash' | 'callType'>;
+const bucketOf = (f: Bucket) => `${f.scope}\u0000${f.modelGroup}\u0000${f.contextHash}\u0000${f.paramsHash}\u0000${f.callType}`;
+
 /** The bucket a filter names in full, or null when it leaves one of the bucket's fields open. */
 function bucketNamedBy(f: EntryFilter): string | null {
   if (f.scope === undefined || f.modelGroup === undefined || f.contextHash === undefined || f.paramsHash === undefined || f.callType === undefined) return null;
-  return bucketOf({ scope: f.scope, modelGroup: f.modelGroup, contextHash: f.contextHash, paramsHash: f.paramsHash, callType: f.callType } satisfies Bucket);
+  return bucketOf({ scope: f.scope, modelGroup: f.modelGroup, contextHash: f.contextHash, paramsHash: f.paramsHash, callType: f.callType });
 }
 
 /** Bounded by maxEntries: the oldest entry is evicted first (Map keeps insertion order). */

@@ -32,14 +32,15 @@ export function sharedProviderAgent(): Agent {
 export function createProviderHttp({ options = {} }: { options?: ProviderHttpOptions } = {}): ProviderHttp {
   const dispatcher = options.dispatcher ?? sharedProviderAgent();
 
-  async function send(call: HttpCall, accept: string): Promise<Dispatcher.ResponseData> {
+  /** Opens an SSE response; a non-2xx status is read whole and thrown as a ProviderError. */
+  async function openStream(call: HttpCall): Promise<Dispatcher.ResponseData> {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(call.url, {
         method: 'POST',
         dispatcher,
         signal: call.signal,
-        headers: { 'content-type': 'application/json', accept, ...call.headers },
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...call.headers },
         body: JSON.stringify(call.body),
         // Provider timeouts are the router's policy (AbortSignal), not the socket's.
         headersTimeout: 0,
@@ -64,7 +65,7 @@ export function createProviderHttp({ options = {} }: { options?: ProviderHttpOpt
       }
     },
     async postSse(call) {
-      const res = await send(call, 'text/event-stream');
+      const res = await openStream(call);
       return guardedEvents(res.body, call.signal);
     },
   };
