@@ -1,12 +1,24 @@
 // Reads the labelled injection sets (training set here, evaluation sets in test/fixtures/guardrails) and loads the
 // local sentence encoder the learned detector was trained on (eval tooling only; the service takes it as a port).
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { Embedder } from '@ai-gateway/kit';
 import { loadLocalEmbedder, modelDirOf, modelPresent } from '@ai-gateway/semantic-cache';
 import type { InjectionCategory } from '../src/domain/injection.ts';
 
 export const FIXTURES = new URL('../../../test/fixtures/guardrails/', import.meta.url);
-export const TRAINING_SET = new URL('data/injection-train.txt', import.meta.url);
+export const TRAINING_DIR = new URL('data/', import.meta.url);
+/** Every training file (`eval/data/injection-train*.txt`), sorted: written for training, apart from every evaluation set. */
+export function trainingFiles(): string[] {
+  return readdirSync(TRAINING_DIR).filter((f) => /^injection-train.*\.txt$/.test(f)).sort();
+}
+/**
+ * Held-out sets already scored and tuned against (see RESULTS.md): no longer evidence of how the detector does on
+ * unseen text, so the learned detector trains on them. A set is retired only after a newer blind set has replaced it.
+ */
+export const RETIRED_HOLDOUTS: readonly string[] = [
+  'injection-holdout.txt',
+  ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => `injection-holdout-${n}.txt`),
+];
 export const CLASSIFIER_FILE = new URL('../model/injection-classifier.json', import.meta.url);
 
 export interface Labelled {

@@ -1,9 +1,9 @@
 // `npm run guard:eval`: prints the PII tables and, for each injection detector (rules, embedding, hybrid), every
-// injection set: dev, training, held-out 1-7 (--errors lists every miss and false alarm; --sweep prints recall/FPR
+// injection set: dev, training, held-out 1-10 (--errors lists every miss and false alarm; --sweep prints recall/FPR
 // across thresholds, for reporting only).
 import { createLearnedDetector, createRulesDetector, type InjectionDetector } from '../src/injection-detector.ts';
 import { loadInjectionClassifier } from '../src/adapters/classifier-file.ts';
-import { TRAINING_SET, localEmbedder } from './data.ts';
+import { RETIRED_HOLDOUTS, TRAINING_DIR, localEmbedder, trainingFiles } from './data.ts';
 import { evaluateInjectionWith, evaluatePii } from './evaluate.ts';
 
 const pct = (x: number) => x.toFixed(3);
@@ -31,7 +31,10 @@ const SETS = [
   { file: 'injection-holdout-7.txt', note: 'held-out 7 (blind for v3; drove v4 rules)' },
   { file: 'injection-holdout-8.txt', note: 'held-out 8 (blind for v4; drove v5)' },
   { file: 'injection-holdout-9.txt', note: 'held-out 9 (blind for v5)' },
+  { file: 'injection-holdout-10.txt', note: 'held-out 10 (blind for v6)' },
 ];
+/** Retired sets are training data from v6 on: their rows measure fit, not generalisation. */
+const RETIRED = new Set(RETIRED_HOLDOUTS);
 
 const detectors: InjectionDetector[] = [createRulesDetector()];
 const embedder = await localEmbedder();
@@ -42,11 +45,12 @@ if (embedder) {
 
 const errors: string[] = [];
 for (const d of detectors) {
-  out.push('', `Injection, detector ${d.kind} (threshold ${d.threshold})`, `${'set'.padEnd(44)} attacks benign  recall   FPR  precision`);
-  const sets = [...SETS.map((s) => ({ ...s, base: undefined as URL | undefined })), { file: TRAINING_SET.pathname.split('/').pop() ?? '', note: 'training set (fitted on it: not a test)', base: new URL('.', TRAINING_SET) }];
+  out.push('', `Injection, detector ${d.kind} (threshold ${d.threshold})`, `${'set'.padEnd(62)} attacks benign  recall   FPR  precision`);
+  const training = trainingFiles().map((file) => ({ file, note: `${file.replace(/\.txt$/, '')} (fitted on it)`, base: TRAINING_DIR as URL | undefined }));
+  const sets = [...SETS.map((s) => ({ ...s, note: RETIRED.has(s.file) ? `${s.note}, v6 trained on it` : s.note, base: undefined as URL | undefined })), ...training];
   for (const s of sets) {
     const r = await evaluateInjectionWith(d, s.file, s.base);
-    out.push(`${s.note.padEnd(44)} ${String(r.attacks).padStart(7)} ${String(r.benign).padStart(6)}  ${pct(r.recall)}  ${pct(r.falsePositiveRate)}  ${pct(r.precision)}`);
+    out.push(`${s.note.padEnd(62)} ${String(r.attacks).padStart(7)} ${String(r.benign).padStart(6)}  ${pct(r.recall)}  ${pct(r.falsePositiveRate)}  ${pct(r.precision)}`);
     errors.push(...r.errors.map((e) => `${d.kind} ${s.file} ${e}`));
   }
 }

@@ -7,6 +7,7 @@ import {
   type InjectionClassifier,
 } from '../src/index.ts';
 import { CUE_NAMES } from '../src/domain/injection-cues.ts';
+import { encodeFloats, injectionProbability } from '../src/domain/injection-classifier.ts';
 
 /** Two dimensions: [says "zebra", does not]; unit length. The classifier below calls "zebra" an attack. */
 function fakeEmbedder(o: { fail?: boolean; seen?: string[] } = {}): Embedder {
@@ -55,6 +56,24 @@ describe('learned injection detector', () => {
     assert.throws(() => parseInjectionClassifier({ embedder: 'x', dimensions: 2, embedding: { ...head, weights: [1] }, hybrid: head }), /embedding.weights must be 2 numbers/);
     assert.throws(() => parseInjectionClassifier({ embedder: 'x', dimensions: 2, embedding: head, hybrid: { ...head, threshold: 1.5 } }), /threshold/);
     assert.throws(() => parseInjectionClassifier({ embedder: 'x', dimensions: 2, embedding: head, hybrid: head, centroids: { nope: [1, 0] } }), /unknown category nope/);
+  });
+
+  test('perceptron head - hidden ReLU units over [embedding, rule score, tool, cues], members averaged', () => {
+    const f = 2 + 2 + CUE_NAMES.length;
+    const row = (...xs: number[]) => [...xs, ...new Array<number>(f - xs.length).fill(0)];
+    // Member A: unit 0 = relu(2·e0 + 3·rule), unit 1 = relu(-1 + tool): z = 1.5·u0 - 2·u1 - 1. Member B: constant z = 0.
+    const a = { w1: encodeFloats(Float32Array.from([...row(2, 0, 3, 0), ...row(0, 0, 0, 1)])), b1: encodeFloats(Float32Array.of(0, -1)), w2: encodeFloats(Float32Array.of(1.5, -2)), b2: -1 };
+    const b = { w1: encodeFloats(new Float32Array(2 * f)), b1: encodeFloats(new Float32Array(2)), w2: encodeFloats(new Float32Array(2)), b2: 0 };
+    const c = parseInjectionClassifier({ embedder: 'x', dimensions: 2, embedding: head, hybrid: { hidden: 2, members: [a, b], threshold: 0.7 } });
+    const sig = (z: number) => 1 / (1 + Math.exp(-z));
+    const cues = zeros;
+    assert.equal(c.hybrid.threshold, 0.7);
+    // e0 = 0.5, rule 0.2: u0 = 1.6, u1 = relu(-1) = 0 → A = σ(1.4); B = 0.5.
+    assert.ok(Math.abs(injectionProbability(c.hybrid, Float32Array.of(0.5, 0), 0.2, cues, false) - (sig(1.4) + 0.5) / 2) < 1e-6);
+    // A tool text: u1 = relu(-1 + 1) = 0 still; a negative e0 switches u0 off → A = σ(-1).
+    assert.ok(Math.abs(injectionProbability(c.hybrid, Float32Array.of(-1, 0), 0, cues, true) - (sig(-1) + 0.5) / 2) < 1e-6);
+    assert.throws(() => parseInjectionClassifier({ embedder: 'x', dimensions: 2, embedding: head, hybrid: { hidden: 3, members: [a], threshold: 0.7 } }), /members\[0\]\.w1 must be \d+ float32 values/);
+    assert.throws(() => parseInjectionClassifier({ embedder: 'x', dimensions: 2, embedding: head, hybrid: { hidden: 2, members: [], threshold: 0.7 } }), /at least one member/);
   });
 
   test('scores the most suspicious text and explains a block by the nearest attack category', async () => {
