@@ -16,3 +16,4 @@ export * from './pricing/index.ts';
 export { cosine, type Embedder } from './embedding/port.ts';
 export { TENANT_GUARDRAILS_METADATA, encodeGrantGuardrails, decodeGrantGuardrails, type KeyGrant, type GrantGuardrails } from './contracts/key-grant.ts';
 export { answerCalls, startCallWorker, startModuleWorker, workerBootstrap, type CallWorker } from './runtime/ts-worker.ts';
+export { seededRand, type Rand } from './runtime/random.ts';

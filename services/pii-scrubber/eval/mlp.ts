@@ -1,5 +1,6 @@
 // A one-hidden-layer perceptron (ReLU, sigmoid output) for the injection classifier's hybrid head: weighted log-loss,
 // L2 on the weights, Adam on shuffled mini-batches. Deterministic: seeded initialisation and shuffling.
+import { seededRand } from '@ai-gateway/kit';
 import type { MlpMember } from '../src/domain/injection-classifier.ts';
 import type { Sample } from './logistic.ts';
 
@@ -14,18 +15,6 @@ export interface MlpOptions {
 }
 
 export const MLP_DEFAULTS: Omit<MlpOptions, 'seed'> = { hidden: 64, alpha: 1e-3, epochs: 150, batch: 200, learningRate: 1e-3 };
-
-/** mulberry32: a small seeded generator, so a retrain gives the same weights. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
@@ -54,7 +43,7 @@ class Adam {
 export function fitMlp(samples: readonly Sample[], o: MlpOptions): MlpMember {
   const f = samples[0]?.x.length ?? 0;
   const h = o.hidden;
-  const rand = rng(o.seed);
+  const rand = seededRand(o.seed);
   // Glorot-uniform initialisation, as scikit-learn does for ReLU layers.
   const init = (n: number, fanIn: number, fanOut: number) => {
     const bound = Math.sqrt(6 / (fanIn + fanOut));

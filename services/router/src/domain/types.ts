@@ -30,17 +30,5 @@ export function isRoutingStrategy(value: unknown): value is RoutingStrategy {
   return typeof value === 'string' && (ROUTING_STRATEGIES as readonly string[]).includes(value);
 }
 
-/** A uniform random number in [0, 1). Injected so tests are deterministic. */
-export type Rand = () => number;
-
-/** Deterministic PRNG (mulberry32) for tests and reproducible simulations. */
-export function seededRand(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Injected randomness (kit's seededRand makes it reproducible). */
+export { seededRand, type Rand } from '@ai-gateway/kit';
