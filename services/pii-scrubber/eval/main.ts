@@ -1,5 +1,5 @@
 // `npm run guard:eval`: prints the PII tables and, for each injection detector (rules, embedding, hybrid), every
-// injection set: dev, training, held-out 1-10 (--errors lists every miss and false alarm; --sweep prints recall/FPR
+// injection set: dev, training, held-out 1-11 (--errors lists every miss and false alarm; --sweep prints recall/FPR
 // across thresholds, for reporting only).
 import { createLearnedDetector, createRulesDetector, type InjectionDetector } from '../src/injection-detector.ts';
 import { loadInjectionClassifier } from '../src/adapters/classifier-file.ts';
@@ -32,8 +32,9 @@ const SETS = [
   { file: 'injection-holdout-8.txt', note: 'held-out 8 (blind for v4; drove v5)' },
   { file: 'injection-holdout-9.txt', note: 'held-out 9 (blind for v5)' },
   { file: 'injection-holdout-10.txt', note: 'held-out 10 (blind for v6)' },
+  { file: 'injection-holdout-11.txt', note: 'held-out 11 (blind for v6; errors unread)' },
 ];
-/** Retired sets are training data from v6 on: their rows measure fit, not generalisation. */
+/** Retired sets are training data (v6: 1-9): their rows measure fit, not generalisation. */
 const RETIRED = new Set(RETIRED_HOLDOUTS);
 
 const detectors: InjectionDetector[] = [createRulesDetector()];
@@ -47,7 +48,7 @@ const errors: string[] = [];
 for (const d of detectors) {
   out.push('', `Injection, detector ${d.kind} (threshold ${d.threshold})`, `${'set'.padEnd(62)} attacks benign  recall   FPR  precision`);
   const training = trainingFiles().map((file) => ({ file, note: `${file.replace(/\.txt$/, '')} (fitted on it)`, base: TRAINING_DIR as URL | undefined }));
-  const sets = [...SETS.map((s) => ({ ...s, note: RETIRED.has(s.file) ? `${s.note}, v6 trained on it` : s.note, base: undefined as URL | undefined })), ...training];
+  const sets = [...SETS.map((s) => ({ ...s, note: RETIRED.has(s.file) ? `${s.note}; trained on` : s.note, base: undefined as URL | undefined })), ...training];
   for (const s of sets) {
     const r = await evaluateInjectionWith(d, s.file, s.base);
     out.push(`${s.note.padEnd(62)} ${String(r.attacks).padStart(7)} ${String(r.benign).padStart(6)}  ${pct(r.recall)}  ${pct(r.falsePositiveRate)}  ${pct(r.precision)}`);
