@@ -44,11 +44,11 @@ if (embedder) {
   for (const kind of ['embedding', 'hybrid'] as const) detectors.push(createLearnedDetector({ deps: { embedder, classifier }, options: { kind } }));
 } else out.push('', 'learned detectors skipped: the local embedding model is not fetched (npm run cache:model)');
 
+const training = trainingFiles().map((file) => ({ file, note: `${file.replace(/\.txt$/, '')} (fitted on it)`, base: TRAINING_DIR as URL | undefined }));
+const sets = [...SETS.map((s) => ({ ...s, note: RETIRED.has(s.file) ? `${s.note}; trained on` : s.note, base: undefined as URL | undefined })), ...training];
 const errors: string[] = [];
 for (const d of detectors) {
   out.push('', `Injection, detector ${d.kind} (threshold ${d.threshold})`, `${'set'.padEnd(62)} attacks benign  recall   FPR  precision`);
-  const training = trainingFiles().map((file) => ({ file, note: `${file.replace(/\.txt$/, '')} (fitted on it)`, base: TRAINING_DIR as URL | undefined }));
-  const sets = [...SETS.map((s) => ({ ...s, note: RETIRED.has(s.file) ? `${s.note}; trained on` : s.note, base: undefined as URL | undefined })), ...training];
   for (const s of sets) {
     const r = await evaluateInjectionWith(d, s.file, s.base);
     out.push(`${s.note.padEnd(62)} ${String(r.attacks).padStart(7)} ${String(r.benign).padStart(6)}  ${pct(r.recall)}  ${pct(r.falsePositiveRate)}  ${pct(r.precision)}`);

@@ -1,7 +1,7 @@
 // `npm run guard:train`: embeds the injection training files, the dev set, the retired held-out sets and composed tool
 // results with the local model, fits the learned detector's two heads (embedding: logistic; hybrid, over embedding +
 // rule score + cues: logistic or a perceptron ensemble, whichever cross-validates better) and writes
-// model/injection-classifier.json. Deterministic (fixed folds, grid and seeds); about 12 minutes on 2 cores, most of
+// model/injection-classifier.json. Deterministic (fixed folds, grid and seeds); about 13 minutes on 2 cores, most of
 // it the perceptrons' cross-validation. Of the held-out sets only the retired ones (data.ts RETIRED_HOLDOUTS) are
 // read; the newest stay unseen.
 import { writeFileSync } from 'node:fs';
@@ -141,7 +141,8 @@ async function main(): Promise<void> {
   if (!embedder) process.exit(1);
   const fits = (i: Labelled) => textWindows(i.text, DEFAULT_WINDOWS).length <= 1;
   // The training files and the project's dev set (other authors, other wording) must fit one window each.
-  const own = [...trainingFiles().flatMap((f) => readInjectionSet(new URL(f, TRAINING_DIR))), ...readInjectionSet(new URL('injection-dev.txt', FIXTURES))];
+  const files = trainingFiles();
+  const own = [...files.flatMap((f) => readInjectionSet(new URL(f, TRAINING_DIR))), ...readInjectionSet(new URL('injection-dev.txt', FIXTURES))];
   const long = own.filter((i) => !fits(i));
   if (long.length > 0) throw new Error(`training texts must fit one window (${DEFAULT_WINDOWS.maxChars} chars): ${long.length} do not`);
   // Retired held-out sets: a longer text is left out (which of its windows carries the attack is not labelled).
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
   const heads: Record<string, unknown> = {};
   const training: Record<string, unknown> = {
     texts: written.length,
-    files: trainingFiles(),
+    files,
     retiredHoldouts: { sets: RETIRED_HOLDOUTS.length, texts: retired.length, tooLong: retiredAll.length - retired.length },
     attacks: written.filter((r) => r.attack).length,
     benign: written.filter((r) => !r.attack).length,
