@@ -1,11 +1,11 @@
-// Prompt-injection detector cost per request: rules vs the learned detectors on the local embedding model
-// (all-MiniLM-L6-v2 int8, the instance the gateway shares), for a typical prompt, a chat with history and a 4 KB
+// Prompt-injection detector cost per request: rules vs the learned detectors on their local model
+// (multilingual-e5-small int8, one instance per process), for a typical prompt, a chat with history and a 4 KB
 // tool result. Every iteration's text is new, so the embedder's LRU never hits (worst case for the model).
 // Run: node --import tsx test/bench/injection.ts   (BENCH_ITERATIONS, default 200)
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { createLearnedDetector, createRulesDetector, loadInjectionClassifier, type InjectionDetector, type ScannedText } from '@ai-gateway/pii-scrubber';
-import { createBatchingEmbedder, loadLocalEmbedder, modelDirOf, modelPresent } from '@ai-gateway/semantic-cache';
+import { createLearnedDetector, createRulesDetector, injectionModelDirOf, loadInjectionClassifier, type InjectionDetector, type ScannedText } from '@ai-gateway/pii-scrubber';
+import { createBatchingEmbedder, loadLocalEmbedder, modelPresent } from '@ai-gateway/semantic-cache';
 
 const ITERATIONS = Number(process.env['BENCH_ITERATIONS'] ?? '200');
 
@@ -46,7 +46,7 @@ async function measure(d: InjectionDetector, make: (i: number) => ScannedText[])
   return `${stats(samples)}  cpu ${((cpu.user + cpu.system) / 1000 / ITERATIONS).toFixed(2)} ms/request`;
 }
 
-const dir = modelDirOf(undefined);
+const dir = injectionModelDirOf(undefined);
 process.stdout.write(`injection detector cost per request, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${ITERATIONS} iterations\n`);
 const detectors: InjectionDetector[] = [createRulesDetector()];
 if (modelPresent(dir)) {

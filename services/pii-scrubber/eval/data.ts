@@ -2,7 +2,8 @@
 // local sentence encoder the learned detector was trained on (eval tooling only; the service takes it as a port).
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Embedder } from '@ai-gateway/kit';
-import { loadLocalEmbedder, modelDirOf, modelPresent } from '@ai-gateway/semantic-cache';
+import { loadLocalEmbedder, modelPresent } from '@ai-gateway/semantic-cache';
+import { injectionModelDirOf } from '../src/adapters/classifier-file.ts';
 import type { InjectionCategory } from '../src/domain/injection.ts';
 
 export const FIXTURES = new URL('../../../test/fixtures/guardrails/', import.meta.url);
@@ -17,7 +18,7 @@ export function trainingFiles(): string[] {
  */
 export const RETIRED_HOLDOUTS: readonly string[] = [
   'injection-holdout.txt',
-  ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => `injection-holdout-${n}.txt`),
+  ...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => `injection-holdout-${n}.txt`),
 ];
 export const CLASSIFIER_FILE = new URL('../model/injection-classifier.json', import.meta.url);
 
@@ -51,9 +52,9 @@ export function readInjectionSet(url: URL): Labelled[] {
     });
 }
 
-/** The local model (all-MiniLM-L6-v2 int8), or null with the reason when it is not fetched. */
+/** The detector's local model (multilingual-e5-small, int8), or null with the reason when it is not built. */
 export async function localEmbedder(): Promise<Embedder | null> {
-  const dir = modelDirOf(undefined);
+  const dir = injectionModelDirOf(undefined);
   if (!modelPresent(dir)) {
     process.stderr.write(`local embedding model not found in ${dir}: run \`npm run cache:model\`\n`);
     return null;

@@ -1,5 +1,5 @@
 // `npm run guard:eval`: prints the PII tables and, for each injection detector (rules, embedding, hybrid), every
-// injection set: dev, training, held-out 1-11 (--errors lists every miss and false alarm; --sweep prints recall/FPR
+// injection set: dev, training, held-out 1-13 (--errors lists every miss and false alarm; --sweep prints recall/FPR
 // across thresholds, for reporting only).
 import { createLearnedDetector, createRulesDetector, type InjectionDetector } from '../src/injection-detector.ts';
 import { loadInjectionClassifier } from '../src/adapters/classifier-file.ts';
@@ -32,9 +32,11 @@ const SETS = [
   { file: 'injection-holdout-8.txt', note: 'held-out 8 (blind for v4; drove v5)' },
   { file: 'injection-holdout-9.txt', note: 'held-out 9 (blind for v5)' },
   { file: 'injection-holdout-10.txt', note: 'held-out 10 (blind for v6)' },
-  { file: 'injection-holdout-11.txt', note: 'held-out 11 (blind for v6; errors unread)' },
+  { file: 'injection-holdout-11.txt', note: 'held-out 11 (blind for v6; chose v8 model)' },
+  { file: 'injection-holdout-12.txt', note: 'held-out 12 (blind for v8)' },
+  { file: 'injection-holdout-13.txt', note: 'held-out 13 (blind for v8)' },
 ];
-/** Retired sets are training data (v6: 1-9): their rows measure fit, not generalisation. */
+/** Retired sets are training data (v8: 1-10): their rows measure fit, not generalisation. */
 const RETIRED = new Set(RETIRED_HOLDOUTS);
 
 const detectors: InjectionDetector[] = [createRulesDetector()];

@@ -31,7 +31,7 @@ export {
   type ScannedText,
 } from './injection-detector.ts';
 export { parseInjectionClassifier, type InjectionClassifier } from './domain/injection-classifier.ts';
-export { loadInjectionClassifier, DEFAULT_CLASSIFIER_FILE } from './adapters/classifier-file.ts';
+export { loadInjectionClassifier, injectionModelDirOf, DEFAULT_CLASSIFIER_FILE, DEFAULT_INJECTION_MODEL_DIR } from './adapters/classifier-file.ts';
 export { textWindows, DEFAULT_WINDOWS, type WindowOptions } from './domain/windows.ts';
 export { PlaceholderRestorer, DenyMatcher, DenyStream, type DenyPattern } from './domain/stream-text.ts';
 export { PiiStream, type PiiStreamOptions } from './domain/pii-stream.ts';

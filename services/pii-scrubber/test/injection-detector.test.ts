@@ -44,9 +44,9 @@ describe('learned injection detector', () => {
     assert.ok(first.includes(second.split(' ')[0] as string), 'neighbouring windows overlap');
   });
 
-  test('classifier file - the committed file parses, names the local model and has thresholds in (0, 1)', () => {
+  test('classifier file - the committed file parses, names the multilingual model and has thresholds in (0, 1)', () => {
     const c = loadInjectionClassifier();
-    assert.equal(c.embedder, 'all-MiniLM-L6-v2-dq8', 'trained on the int8-compute variant the gateway loads by default');
+    assert.equal(c.embedder, 'multilingual-e5-small-dq8', 'trained on the model scripts/build-multilingual-model.py builds');
     assert.equal(c.embedding.weights.length, c.dimensions);
     for (const h of [c.embedding, c.hybrid]) assert.ok(h.threshold > 0 && h.threshold < 1);
     assert.ok(Object.keys(c.centroids).length >= 5);

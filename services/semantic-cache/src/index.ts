@@ -3,7 +3,9 @@ export { canonicalJson, requestKeys, pointIdOf, answerParams, type RequestKeys }
 export { cacheControlsOf, supportedCallTypes, type CacheControls } from './domain/controls.ts';
 export { signatureOf, compatible, languageOf, type PromptSignature, type GuardVerdict } from './domain/guards.ts';
 export type { CacheEntry, EntryFilter, ScoredEntry, VectorIndex, Embedder } from './ports.ts';
-export { loadLocalEmbedder, modelDirOf, modelPresent, modelVariantOf, DEFAULT_MODEL_DIR, INT8_COMPUTE, WEIGHT_ONLY, type ModelVariant } from './adapters/local-embedder.ts';
+export {
+  embedderIdOf, loadLocalEmbedder, modelCardOf, modelDirOf, modelPresent, modelVariantOf, DEFAULT_MODEL_DIR, INT8_COMPUTE, WEIGHT_ONLY, type ModelCard, type ModelVariant,
+} from './adapters/local-embedder.ts';
 export { createEmbeddedIndex } from './adapters/embedded-index.ts';
 export { createQdrantIndex, qdrantFilter, type QdrantIndexOptions } from './adapters/qdrant-index.ts';
 export { createBatchingEmbedder } from './adapters/batching-embedder.ts';

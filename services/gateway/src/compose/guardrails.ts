@@ -1,7 +1,7 @@
 // Builds the guardrails of a process from config: the `pii` stage and the reply filter the router applies.
 import type { Embedder, GatewayConfig, Logger, ReplyFilterFactory, Stage } from '@ai-gateway/kit';
-import { buildGuardrailPolicy, createGuardrailReplyFilter, createGuardrailStage, type GuardrailPolicy } from '@ai-gateway/pii-scrubber';
-import { createBatchingEmbedder, loadLocalEmbedder, modelDirOf } from '@ai-gateway/semantic-cache';
+import { buildGuardrailPolicy, createGuardrailReplyFilter, createGuardrailStage, injectionModelDirOf, type GuardrailPolicy } from '@ai-gateway/pii-scrubber';
+import { createBatchingEmbedder, loadLocalEmbedder } from '@ai-gateway/semantic-cache';
 
 const policies = new WeakMap<GatewayConfig, GuardrailPolicy>();
 
@@ -17,14 +17,17 @@ export function needsGuardrailStage(config: GatewayConfig): boolean {
   return guardrailPolicyOf(config).hasPreCall;
 }
 
-/** The local model directory the learned injection detectors embed with; null when every injection guardrail uses the rules. */
+/**
+ * The local model directory the learned injection detectors embed with (the multilingual model their classifier was
+ * trained on, not the cache's); null when every injection guardrail uses the rules.
+ */
 export function guardrailModelDir(config: GatewayConfig): string | null {
   const learned = guardrailPolicyOf(config).guardrails.find((g) => g.kind === 'prompt_injection' && g.detector !== 'rules');
   if (!learned || learned.kind !== 'prompt_injection') return null;
-  return modelDirOf(learned.embeddingModelDir ?? config.litellm_settings.cache_params.embedding_model_dir);
+  return injectionModelDirOf(learned.embeddingModelDir);
 }
 
-/** Per model directory: loadLocalEmbedder keeps one ONNX session per directory, so this is the cache's and the routes' model. */
+/** Per model directory: loadLocalEmbedder keeps one ONNX session per directory, shared with any other user of it. */
 const embedders = new Map<string, Promise<Embedder | null>>();
 
 /** The embedder of the learned injection detectors, or null (rules only) when none is configured or the model is missing. */

@@ -1,4 +1,5 @@
-// Embedder adapter: all-MiniLM-L6-v2 (int8 ONNX) run in-process by onnxruntime-node, tokenized in JS; no network.
+// Embedder adapter: a local sentence encoder (all-MiniLM-L6-v2 by default; any BERT-style int8 ONNX model laid out the
+// same way, such as multilingual-e5-small) run in-process by onnxruntime-node, tokenized in JS; no network.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -16,8 +17,10 @@ export function modelDirOf(configured: string | undefined, env: NodeJS.ProcessEn
   return resolve(configured ?? env['GATEWAY_EMBEDDING_MODEL_DIR'] ?? DEFAULT_MODEL_DIR);
 }
 
+/** The tokenizer and config files, and at least one of the two ONNX variants. */
 export function modelPresent(dir: string): boolean {
-  return [WEIGHT_ONLY.file, 'tokenizer.json', 'tokenizer_config.json', 'config.json'].every((f) => existsSync(join(dir, f)));
+  const onnx = [WEIGHT_ONLY.file, INT8_COMPUTE.file].some((f) => existsSync(join(dir, f)));
+  return onnx && ['tokenizer.json', 'tokenizer_config.json', 'config.json'].every((f) => existsSync(join(dir, f)));
 }
 
 /** One ONNX file of the model; vectors of different variants differ slightly, so each has its own embedder id. */
@@ -32,9 +35,30 @@ export const WEIGHT_ONLY: ModelVariant = { file: 'onnx/model_quantized.onnx', id
 /** Built from it by scripts/quantize-embedding-model.py: int8 products (~2.7 ms per 20-token prompt), same pooling. */
 export const INT8_COMPUTE: ModelVariant = { file: 'onnx/model_int8_dynamic.onnx', id: 'all-MiniLM-L6-v2-dq8', perSequence: true };
 
-/** The variant a directory serves: the int8-compute one when the fetch script could build it. */
+/** The variant a directory serves: the int8-compute one when the fetch script could build it (or it is all there is). */
 export function modelVariantOf(dir: string, prefer: 'fastest' | 'weight-only' = 'fastest'): ModelVariant {
-  return prefer === 'fastest' && existsSync(join(dir, INT8_COMPUTE.file)) ? INT8_COMPUTE : WEIGHT_ONLY;
+  const int8 = existsSync(join(dir, INT8_COMPUTE.file));
+  return int8 && (prefer === 'fastest' || !existsSync(join(dir, WEIGHT_ONLY.file))) ? INT8_COMPUTE : WEIGHT_ONLY;
+}
+
+/**
+ * What config.json's `gateway_embedder` says about a model other than all-MiniLM-L6-v2 (written by the script that
+ * built it): the stem of its embedder ids, and the text its inputs start with (E5 models expect "query: ").
+ */
+export interface ModelCard {
+  name: string;
+  queryPrefix: string;
+}
+
+export function modelCardOf(config: unknown): ModelCard | null {
+  const card = (config as { gateway_embedder?: unknown } | null)?.gateway_embedder as { name?: unknown; query_prefix?: unknown } | undefined;
+  if (typeof card?.name !== 'string' || !/^[\w.-]+$/.test(card.name)) return null;
+  return { name: card.name, queryPrefix: typeof card.query_prefix === 'string' ? card.query_prefix : '' };
+}
+
+/** The embedder id of a variant: all-MiniLM-L6-v2's own, or the card's name with the same suffix. */
+export function embedderIdOf(variant: ModelVariant, card: ModelCard | null): string {
+  return card ? `${card.name}-${variant === INT8_COMPUTE ? 'dq8' : 'q8'}` : variant.id;
 }
 
 export interface LocalEmbedderOptions {
@@ -79,7 +103,9 @@ async function load(o: LocalEmbedderOptions & { threads: number }): Promise<Embe
   const encoder = await createOnnxEncoder({ modelPath: join(o.modelDir, variant.file), threads: o.threads, dimensions, perSequence: variant.perSequence });
   const { Tokenizer } = await import('@huggingface/tokenizers');
   const tokenizer = new Tokenizer(tokenizerJson as object, tokenizerConfig as object);
-  return localEmbedder(encoder, (text) => tokenizer.encode(text).ids, o.maxTokens ?? MAX_TOKENS, variant.id);
+  const card = modelCardOf(config);
+  const prefix = card?.queryPrefix ?? '';
+  return localEmbedder(encoder, (text) => tokenizer.encode(prefix + text).ids, o.maxTokens ?? MAX_TOKENS, embedderIdOf(variant, card));
 }
 
 /** A word piece is at least one character, so a prefix this long always holds more than the window. */
