@@ -1,5 +1,5 @@
 // `npm run guard:eval`: prints the PII tables and, for each injection detector (rules, embedding, hybrid), every
-// injection set: dev, training, held-out 1-13 (--errors lists every miss and false alarm; --sweep prints recall/FPR
+// injection set: dev, training, held-out 1-15 (--errors lists every miss and false alarm; --sweep prints recall/FPR
 // across thresholds, for reporting only).
 import { createLearnedDetector, createRulesDetector, type InjectionDetector } from '../src/injection-detector.ts';
 import { loadInjectionClassifier } from '../src/adapters/classifier-file.ts';
@@ -35,8 +35,10 @@ const SETS = [
   { file: 'injection-holdout-11.txt', note: 'held-out 11 (blind for v6; chose v8 model)' },
   { file: 'injection-holdout-12.txt', note: 'held-out 12 (blind for v8)' },
   { file: 'injection-holdout-13.txt', note: 'held-out 13 (blind for v8)' },
+  { file: 'injection-holdout-14.txt', note: 'held-out 14 (blind for v9)' },
+  { file: 'injection-holdout-15.txt', note: 'held-out 15 (blind for v9)' },
 ];
-/** Retired sets are training data (v8: 1-10): their rows measure fit, not generalisation. */
+/** Retired sets are training data (v9: 1-13): their rows measure fit, not generalisation. */
 const RETIRED = new Set(RETIRED_HOLDOUTS);
 
 const detectors: InjectionDetector[] = [createRulesDetector()];
