@@ -18,7 +18,7 @@ export function trainingFiles(): string[] {
  */
 export const RETIRED_HOLDOUTS: readonly string[] = [
   'injection-holdout.txt',
-  ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map((n) => `injection-holdout-${n}.txt`),
+  ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((n) => `injection-holdout-${n}.txt`),
 ];
 export const CLASSIFIER_FILE = new URL('../model/injection-classifier.json', import.meta.url);
 

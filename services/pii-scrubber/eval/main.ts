@@ -1,5 +1,5 @@
 // `npm run guard:eval`: prints the PII tables and, for each injection detector (rules, embedding, hybrid), every
-// injection set: dev, training, held-out 1-15 (--errors lists every miss and false alarm; --sweep prints recall/FPR
+// injection set: dev, training, held-out 1-17 (--errors lists every miss and false alarm; --sweep prints recall/FPR
 // across thresholds, for reporting only).
 import { createLearnedDetector, createRulesDetector, type InjectionDetector } from '../src/injection-detector.ts';
 import { loadInjectionClassifier } from '../src/adapters/classifier-file.ts';
@@ -37,8 +37,10 @@ const SETS = [
   { file: 'injection-holdout-13.txt', note: 'held-out 13 (blind for v8)' },
   { file: 'injection-holdout-14.txt', note: 'held-out 14 (blind for v9)' },
   { file: 'injection-holdout-15.txt', note: 'held-out 15 (blind for v9)' },
+  { file: 'injection-holdout-16.txt', note: 'held-out 16 (blind for v10)' },
+  { file: 'injection-holdout-17.txt', note: 'held-out 17 (blind for v10)' },
 ];
-/** Retired sets are training data (v9: 1-13): their rows measure fit, not generalisation. */
+/** Retired sets are training data (v10: 1-15): their rows measure fit, not generalisation. */
 const RETIRED = new Set(RETIRED_HOLDOUTS);
 
 const detectors: InjectionDetector[] = [createRulesDetector()];

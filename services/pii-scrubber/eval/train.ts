@@ -1,7 +1,7 @@
 // `npm run guard:train`: embeds the injection training files, the dev set, the retired held-out sets and composed tool
 // results with the local model, fits the learned detector's two heads (embedding: logistic; hybrid, over embedding +
 // rule score + cues: logistic or a perceptron ensemble, whichever cross-validates better) and writes
-// model/injection-classifier.json. Deterministic (fixed folds, grid and seeds); about 27 minutes on 2 cores, most of
+// model/injection-classifier.json. Deterministic (fixed folds, grid and seeds); about 33 minutes on 2 cores, most of
 // it the perceptrons' cross-validation. Of the held-out sets only the retired ones (data.ts RETIRED_HOLDOUTS) are
 // read; the newest stay unseen.
 import { writeFileSync } from 'node:fs';
