@@ -1,7 +1,7 @@
 // HTTP to providers over one keep-alive undici Agent: JSON POST, status check, error mapping, SSE bodies.
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { malformed, mapProviderFailure, mapTransportError } from './errors.ts';
-import { sseEvents, type SseEvent } from './sse.ts';
+import { SseParser, type SseEvent } from './sse.ts';
 
 export interface HttpCall {
   url: string;
@@ -32,28 +32,6 @@ export function sharedProviderAgent(): Agent {
 export function createProviderHttp({ options = {} }: { options?: ProviderHttpOptions } = {}): ProviderHttp {
   const dispatcher = options.dispatcher ?? sharedProviderAgent();
 
-  /** Opens an SSE response; a non-2xx status is read whole and thrown as a ProviderError. */
-  async function openStream(call: HttpCall): Promise<Dispatcher.ResponseData> {
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(call.url, {
-        method: 'POST',
-        dispatcher,
-        signal: call.signal,
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...call.headers },
-        body: JSON.stringify(call.body),
-        // Provider timeouts are the router's policy (AbortSignal), not the socket's.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-    } catch (err) {
-      throw mapTransportError(err, call.signal);
-    }
-    if (res.statusCode >= 200 && res.statusCode < 300) return res;
-    const text = await readText(res, call.signal);
-    throw mapProviderFailure({ status: res.statusCode, headers: res.headers, body: parseMaybeJson(text) });
-  }
-
   return {
     async postJson(call) {
       const res = await exchange(dispatcher, call);
@@ -64,37 +42,184 @@ export function createProviderHttp({ options = {} }: { options?: ProviderHttpOpt
         throw malformed(`provider answered non-JSON body: ${res.text.slice(0, 120)}`, err, res.status);
       }
     },
-    async postSse(call) {
-      const res = await openStream(call);
-      return guardedEvents(res.body, call.signal);
-    },
+    postSse: (call) => openSse(dispatcher, call),
   };
 }
 
 /** The provider said its stream is complete: OpenAI's `[DONE]`, Anthropic's `message_stop`. */
 const isEndMarker = (ev: SseEvent): boolean => ev.data === '[DONE]' || ev.event === 'message_stop';
 
-async function* guardedEvents(body: Dispatcher.ResponseData['body'], signal: AbortSignal): AsyncGenerator<SseEvent> {
-  let ended = false;
-  try {
-    // Not destroyed when the consumer stops early: the finally below decides between reading the tail and destroying.
-    for await (const ev of sseEvents(body.iterator({ destroyOnReturn: false }))) {
-      ended = isEndMarker(ev);
-      yield ev;
+/** Events parsed but not yet taken beyond which the socket is paused (the client reads slower than the provider writes). */
+const HIGH_WATER_EVENTS = 512;
+
+/**
+ * An SSE response straight on the dispatcher: bytes are parsed as they arrive and queued as events, and the
+ * consumer takes them one by one; events already queued cost no I/O wait. This replaces a body stream, its async
+ * iterator and two generators, which cost more per event than the event itself. Resolves once the provider
+ * answered 2xx; a non-2xx answer is read whole and rejects as a ProviderError.
+ */
+function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<SseEvent>> {
+  const { signal } = call;
+  return new Promise<AsyncIterable<SseEvent>>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(mapTransportError(signal.reason, signal));
+      return;
     }
-  } catch (err) {
-    throw mapTransportError(err, signal);
-  } finally {
-    // A consumer that stops early (client gone, timeout) must release the upstream socket now, not at GC.
-    // One that stopped at the end marker only has the body's tail left: reading it keeps the keep-alive socket
-    // and avoids building an abort error (with its stack) on every stream.
-    if (!body.destroyed) {
-      // Nothing reads the body any more: its abort error has nobody else to go to.
-      body.on('error', () => {});
-      if (signal.aborted || !ended) body.destroy();
-      else await body.dump({ limit: 16 * 1024 }).catch(() => body.destroy());
+    const url = new URL(call.url);
+    const parser = new SseParser();
+    let controller: Dispatcher.DispatchController | null = null;
+    let status = 0;
+    let headers: Record<string, string | string[] | undefined> = {};
+    let opened = false;
+    let errorBody: Buffer[] | null = null;
+    const queue: SseEvent[] = [];
+    let head = 0;
+    let ended = false;
+    let sawEndMarker = false;
+    let failure: unknown = null;
+    let stopped = false;
+    let paused = false;
+    let waiter: { resolve: (r: IteratorResult<SseEvent>) => void; reject: (e: unknown) => void } | null = null;
+
+    const onAbort = (): void => controller?.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = (): void => {
+      signal.removeEventListener('abort', onAbort);
+    };
+    const wake = (): void => {
+      if (!waiter) return;
+      const w = waiter;
+      if (head < queue.length) {
+        waiter = null;
+        w.resolve({ value: take(), done: false });
+      } else if (failure !== null) {
+        waiter = null;
+        w.reject(failure);
+      } else if (ended) {
+        waiter = null;
+        w.resolve({ value: undefined, done: true });
+      }
+    };
+    const take = (): SseEvent => {
+      const ev = queue[head] as SseEvent;
+      queue[head++] = undefined as unknown as SseEvent;
+      if (head === queue.length) {
+        queue.length = 0;
+        head = 0;
+      }
+      if (paused && queue.length - head < HIGH_WATER_EVENTS / 2) {
+        paused = false;
+        controller?.resume();
+      }
+      return ev;
+    };
+    const push = (events: SseEvent[]): void => {
+      for (const ev of events) {
+        if (isEndMarker(ev)) sawEndMarker = true;
+        if (!stopped) queue.push(ev);
+      }
+      if (!paused && !stopped && queue.length - head >= HIGH_WATER_EVENTS) {
+        paused = true;
+        controller?.pause();
+      }
+      wake();
+    };
+    const fail = (err: unknown): void => {
+      settle();
+      const mapped = mapTransportError(err, signal);
+      if (!opened) {
+        opened = true;
+        reject(mapped);
+        return;
+      }
+      if (ended) return;
+      ended = true;
+      failure = mapped;
+      wake();
+    };
+
+    const events: AsyncIterator<SseEvent> & AsyncIterable<SseEvent> = {
+      [Symbol.asyncIterator]() {
+        return events;
+      },
+      next() {
+        if (head < queue.length) return Promise.resolve({ value: take(), done: false });
+        if (failure !== null) return Promise.reject(failure);
+        if (ended || stopped) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((res, rej) => {
+          waiter = { resolve: res, reject: rej };
+        });
+      },
+      return() {
+        // The consumer stopped early (client gone, timeout, blocked reply). After the end marker only the body's
+        // tail is left: it is read and dropped, keeping the keep-alive socket. Before it, the call is cut.
+        stopped = true;
+        queue.length = 0;
+        head = 0;
+        if (!ended) {
+          if (sawEndMarker && !signal.aborted) {
+            if (paused) controller?.resume();
+          } else {
+            controller?.abort(new Error('stream consumer stopped'));
+          }
+        }
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+
+    try {
+      dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...call.headers },
+          body: JSON.stringify(call.body),
+          // Provider timeouts are the router's policy (AbortSignal), not the socket's.
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (signal.aborted) c.abort(signal.reason);
+          },
+          onResponseStart(_c, statusCode, responseHeaders) {
+            status = statusCode;
+            headers = responseHeaders as Record<string, string | string[] | undefined>;
+            if (statusCode >= 200 && statusCode < 300) {
+              opened = true;
+              resolve(events);
+            } else {
+              errorBody = [];
+            }
+          },
+          onResponseData(_c, chunk) {
+            if (errorBody) errorBody.push(chunk);
+            else if (!stopped) push(parser.push(chunk));
+          },
+          onResponseEnd() {
+            settle();
+            if (errorBody) {
+              const text = Buffer.concat(errorBody).toString('utf8');
+              opened = true;
+              reject(mapProviderFailure({ status, headers, body: parseMaybeJson(text) }));
+              return;
+            }
+            if (!stopped) push(parser.end());
+            ended = true;
+            wake();
+          },
+          onResponseError(_c, err) {
+            if (stopped && sawEndMarker) return settle();
+            fail(err);
+          },
+        },
+      );
+    } catch (err) {
+      fail(err);
     }
-  }
+  });
 }
 
 interface Exchanged {
@@ -165,14 +290,6 @@ function exchange(dispatcher: Dispatcher, call: HttpCall): Promise<Exchanged> {
       finish(err);
     }
   });
-}
-
-async function readText(res: Dispatcher.ResponseData, signal: AbortSignal): Promise<string> {
-  try {
-    return await res.body.text();
-  } catch (err) {
-    throw mapTransportError(err, signal);
-  }
 }
 
 function parseMaybeJson(text: string): unknown {
