@@ -32,7 +32,8 @@ export interface EmbeddedOptions {
 }
 
 export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway> {
-  const bus = o.bus ?? createInProcessBus();
+  // Interest retention: every durable here starts before the first request, so acked events need not be kept.
+  const bus = o.bus ?? createInProcessBus({ retention: 'interest' });
   const slip = slipFor(o.config);
   const built = await buildStages(slip, { config: o.config, logger: o.logger, bus, providers: tracedProviders(o.providers) });
   const router = built.router;

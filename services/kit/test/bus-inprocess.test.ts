@@ -43,6 +43,61 @@ describe('in-process bus', () => {
     await bus.close();
   });
 
+  test('in-process - a value published with its encoder reaches consumers as itself; bytes are made only when read', async () => {
+    const bus = createInProcessBus();
+    const event = { id: 'e1', n: 1 };
+    let encoded = 0;
+    const got: Array<{ value: unknown; bytes: string | null }> = [];
+    const reads = await bus.consumeDurable('evt.v', 'reads-bytes', (m) => {
+      got.push({ value: m.value, bytes: new TextDecoder().decode(m.data) });
+      m.ack();
+    });
+    const values = await bus.consumeDurable('evt.v', 'takes-value', (m) => {
+      got.push({ value: m.value, bytes: null });
+      m.ack();
+    });
+    await bus.publishDurable('evt.v', { value: event, encode: () => (encoded++, new TextEncoder().encode(JSON.stringify(event))) });
+    await bus.publishDurable('evt.v', new Uint8Array([65]));
+    for (let i = 0; i < 100 && got.length < 4; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(got.length, 4);
+    assert.ok(got.filter((g) => g.value !== undefined).every((g) => g.value === event), 'the same object, not a copy');
+    assert.deepEqual(got.filter((g) => g.bytes !== null).map((g) => g.bytes), ['{"id":"e1","n":1}', 'A']);
+    assert.equal(got.filter((g) => g.value === undefined).length, 2, 'plain bytes carry no value');
+    assert.equal(encoded, 1, 'encoded once, for the consumer that read data');
+    await reads.stop();
+    await values.stop();
+    await bus.close();
+  });
+
+  test('in-process - interest retention drops what every durable acked, and keeps what one has not', async () => {
+    const bus = createInProcessBus({ retention: 'interest' });
+    const held: Array<{ n: number; ack(): void }> = [];
+    const slow = await bus.consumeDurable('evt.i', 'slow', (m) => {
+      held.push({ n: m.data[0] as number, ack: () => m.ack() });
+    }, { maxInFlight: 1000 });
+    let fastSeen = 0;
+    const fast = await bus.consumeDurable('evt.i', 'fast', (m) => {
+      fastSeen++;
+      m.ack();
+    });
+    for (let i = 0; i < 200; i++) await bus.publishDurable('evt.i', new Uint8Array([i]));
+    for (let i = 0; i < 100 && (fastSeen < 200 || held.length < 200); i++) await new Promise((r) => setTimeout(r, 5));
+    // The slow durable acks the first half only: a durable joining now finds the unacked half, not the acked one.
+    for (const h of held.slice(0, 100)) h.ack();
+    for (let i = 200; i < 264; i++) await bus.publishDurable('evt.i', new Uint8Array([i % 256]));
+    await new Promise((r) => setTimeout(r, 20));
+    const late: number[] = [];
+    const joined = await bus.consumeDurable('evt.i', 'late', (m) => {
+      late.push(m.data[0] as number);
+      m.ack();
+    }, { maxInFlight: 1000 });
+    for (let i = 0; i < 100 && late.length < 164; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(late[0], 100, 'acked by every durable: dropped');
+    assert.equal(late.length, 164, 'the unacked half and everything after it are kept');
+    await Promise.all([slow.stop(), fast.stop(), joined.stop()]);
+    await bus.close();
+  });
+
   test('in-process - a handler that throws gets its message again', async () => {
     const bus = createInProcessBus();
     const deliveries: number[] = [];

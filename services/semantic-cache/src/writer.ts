@@ -1,5 +1,5 @@
 // The cache writer: stores answers from completed events (never from failed or cut-short ones).
-import type { Bus, CompletedEvent, DurableConsumer, Logger, PipelineCodec } from '@ai-gateway/kit';
+import { completedOf, type Bus, type CompletedEvent, type DurableConsumer, type Logger, type PipelineCodec } from '@ai-gateway/kit';
 import type { PendingStore, SemanticCache } from './cache.ts';
 import type { RequestKeys } from './domain/request-key.ts';
 import { CACHE_PLAN_KEY, CACHE_STORE_FLAG, type PendingStores } from './stage.ts';
@@ -37,7 +37,7 @@ export async function startCacheWriter(o: { bus: Bus; subject: string; codec: Pi
   return o.bus.consumeDurable(o.subject, CACHE_WRITER_DURABLE, async (msg) => {
     let evt: CompletedEvent;
     try {
-      evt = o.codec.decodeCompleted(msg.data);
+      evt = completedOf(msg, o.codec);
     } catch (err) {
       o.logger.warn({ err }, 'cache writer skipped an undecodable completed event');
       msg.ack();

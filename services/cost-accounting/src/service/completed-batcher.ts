@@ -1,7 +1,7 @@
 // Group commit for completed events: buffers deliveries, records them in one store transaction per batch
 // (flushed at maxBatch pending or maxDelayMs after the first), acks each only after its batch committed, and
 // isolates a poison event so it cannot hold the others back.
-import { avroCodec, startMessageSpan, type CompletedEvent, type DurableMessage, type Logger, type MessageSpan } from '@ai-gateway/kit';
+import { avroCodec, completedOf, startMessageSpan, type CompletedEvent, type DurableMessage, type Logger, type MessageSpan } from '@ai-gateway/kit';
 import type { RecordResult, Store, TracedCompletedEvent } from '../store/port.ts';
 
 export interface CompletedBatcherOptions {
@@ -143,7 +143,7 @@ export function createCompletedBatcher(input: { deps: CompletedBatcherDeps; opti
   function handle(msg: DurableMessage): Promise<void> {
     let evt: CompletedEvent;
     try {
-      evt = avroCodec.decodeCompleted(msg.data);
+      evt = completedOf(msg, avroCodec);
     } catch (err) {
       logger.error({ err }, 'dropped an undecodable completed event');
       msg.ack();

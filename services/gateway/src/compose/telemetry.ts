@@ -3,8 +3,10 @@
 import {
   avroCodec,
   capturePrompts,
+  completedOf,
   createGatewayMetrics,
   createMetricsRecorder,
+  infoLineWriter,
   instrumentPipeline,
   requestLogFields,
   REQUEST_LOG_MESSAGE,
@@ -128,10 +130,11 @@ export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
     },
   });
   const recorder = createMetricsRecorder({ deps: { metrics }, options: { ...(o.maxLabelValues ? { maxLabelValues: o.maxLabelValues } : {}) } });
+  const requestLog = infoLineWriter(o.logger);
   const consumer: DurableConsumer = await o.bus.consumeDurable(o.subjects.completed, METRICS_DURABLE, (msg) => {
     let evt;
     try {
-      evt = avroCodec.decodeCompleted(msg.data);
+      evt = completedOf(msg, avroCodec);
     } catch (err) {
       o.logger.error({ err }, 'metrics: dropped an undecodable completed event');
       msg.ack();
@@ -139,7 +142,7 @@ export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
     }
     recorder.record(evt);
     // The one request log line: here, because this consumer sees every completed event exactly once per gateway.
-    o.logger.info(requestLogFields(evt), REQUEST_LOG_MESSAGE);
+    requestLog(requestLogFields(evt), REQUEST_LOG_MESSAGE);
     msg.ack();
   });
   const bus: ReadinessCheck = { name: 'bus', check: () => o.bus.flush() };

@@ -1,5 +1,5 @@
 // In-process durable stream: a bounded message log with JetStream-like durable consumers (at-least-once).
-import type { BusHeaders, DurableConsumer, DurableMessage } from './port.ts';
+import type { BusHeaders, DurableConsumer, DurableMessage, DurablePayload } from './port.ts';
 import { assertValidSubject, matchTokens } from './subject.ts';
 
 export interface DurableLogOptions {
@@ -7,7 +7,12 @@ export interface DurableLogOptions {
   maxMessages: number;
   /** Window in which a repeated `idempotency-key` header is dropped (JetStream's duplicate window). */
   duplicateWindowMs: number;
+  /** `interest`: a message is dropped once every durable has acked it (see InProcessBusOptions.retention). */
+  retention?: 'limits' | 'interest';
 }
+
+/** Interest retention trims the head of the log after this many appends (amortised; the trim walks durables once). */
+const TRIM_EVERY = 64;
 
 export interface ConsumeOptions {
   ackWaitMs: number;
@@ -19,7 +24,9 @@ export type DurableHandler = (msg: DurableMessage) => Promise<void> | void;
 interface StoredMessage {
   readonly seq: number;
   readonly subject: string;
-  readonly data: Uint8Array;
+  readonly payload: DurablePayload;
+  /** The payload's bytes once a consumer asked for them. */
+  bytes: Uint8Array | undefined;
   readonly headers: BusHeaders;
   tokens: string[] | undefined;
 }
@@ -54,18 +61,28 @@ export class DurableLog {
     return seq < this.firstSeq ? undefined : this.log[i];
   }
 
-  append(subject: string, data: Uint8Array, headers: BusHeaders): void {
+  append(subject: string, payload: DurablePayload, headers: BusHeaders): void {
     assertValidSubject(subject, false);
     if (this.isDuplicate(headers['idempotency-key'])) return;
-    this.log.push({ seq: this.nextSeq++, subject, data, headers, tokens: undefined });
-    if (this.log.length - this.head > this.options.maxMessages) {
-      this.log[this.head++] = undefined;
-      if (this.head >= 1024 && this.head * 2 >= this.log.length) {
-        this.log = this.log.slice(this.head);
-        this.head = 0;
-      }
-    }
+    this.log.push({ seq: this.nextSeq++, subject, payload, bytes: undefined, headers, tokens: undefined });
+    if (this.log.length - this.head > this.options.maxMessages) this.dropHead();
+    else if (this.options.retention === 'interest' && this.nextSeq % TRIM_EVERY === 0) this.trimAcked();
     for (const d of this.durables.values()) d.pump();
+  }
+
+  private dropHead(): void {
+    this.log[this.head++] = undefined;
+    if (this.head >= 1024 && this.head * 2 >= this.log.length) {
+      this.log = this.log.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Drops the messages every durable has passed and acked. */
+  private trimAcked(): void {
+    let keepFrom = this.lastSeq + 1;
+    for (const d of this.durables.values()) keepFrom = Math.min(keepFrom, d.oldestNeeded());
+    while (this.log.length - this.head > 0 && this.firstSeq < keepFrom) this.dropHead();
   }
 
   consume(subject: string, durable: string, handler: DurableHandler, opts: ConsumeOptions): DurableConsumer {
@@ -110,7 +127,15 @@ class LocalDelivery implements DurableMessage {
   }
 
   get data(): Uint8Array {
-    return this.msg.data;
+    const { payload } = this.msg;
+    if (payload instanceof Uint8Array) return payload;
+    this.msg.bytes ??= payload.encode();
+    return this.msg.bytes;
+  }
+
+  get value(): unknown {
+    const { payload } = this.msg;
+    return payload instanceof Uint8Array ? undefined : payload.value;
   }
 
   get headers(): BusHeaders {
@@ -163,6 +188,13 @@ class DurableState {
   async close(): Promise<void> {
     const members = this.members;
     await Promise.all(members.map((m) => this.leave(m)));
+  }
+
+  /** The oldest sequence this durable still needs: its oldest unacked message, else its next one. */
+  oldestNeeded(): number {
+    // Pending keeps insertion order, which is sequence order: its first key is the oldest.
+    const first = this.pending.keys().next();
+    return first.done ? this.cursor : Math.min(first.value, this.cursor);
   }
 
   /** Offers due redeliveries, then new messages, while the in-flight limit allows. */

@@ -9,6 +9,7 @@ import {
   type BusMessage,
   type DurableConsumer,
   type DurableMessage,
+  type DurablePayload,
   type Subscription,
 } from './port.ts';
 import { assertValidSubject, isWildcard, matchTokens } from './subject.ts';
@@ -18,6 +19,12 @@ export interface InProcessBusOptions {
   maxStoredMessages?: number;
   /** Window for dropping a repeated `idempotency-key` on publishDurable. Default 120 000 ms. */
   duplicateWindowMs?: number;
+  /**
+   * `limits` (default): keep the last maxStoredMessages, so durables created later replay them. `interest`: drop a
+   * message once every durable has taken and acked it, as JetStream's interest retention does; for a process whose
+   * durables all start before it publishes (the embedded gateway), where kept messages would only be garbage.
+   */
+  retention?: 'limits' | 'interest';
 }
 
 const NO_HEADERS: BusHeaders = Object.freeze({}) as BusHeaders;
@@ -66,6 +73,7 @@ class InProcessBus implements Bus {
     this.durable = new DurableLog({
       maxMessages: options.maxStoredMessages ?? 10_000,
       duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
+      retention: options.retention ?? 'limits',
     });
   }
 
@@ -102,10 +110,10 @@ class InProcessBus implements Bus {
     return target;
   }
 
-  publishDurable(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
+  publishDurable(subject: string, payload: DurablePayload, headers?: BusHeaders): Promise<void> {
     try {
       this.assertOpen();
-      this.durable.append(subject, data, headers ? { ...headers } : NO_HEADERS);
+      this.durable.append(subject, payload, headers ? { ...headers } : NO_HEADERS);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(err);

@@ -6,11 +6,13 @@ import { JetStreamDurable, type StreamOptions } from './nats-durable.ts';
 import { NatsBusMessage, isNoResponders, publishOptions } from './nats-codec.ts';
 import {
   BusNoRespondersError,
+  payloadBytes,
   type Bus,
   type BusHeaders,
   type BusMessage,
   type DurableConsumer,
   type DurableMessage,
+  type DurablePayload,
   type Subscription,
 } from './port.ts';
 
@@ -147,7 +149,8 @@ class NatsBus implements Bus {
    * js.publish does, without its per-call error objects), batched with the turn's other publishes; before that,
    * nats.js ensures the stream.
    */
-  publishDurable(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void> {
+  publishDurable(subject: string, payload: DurablePayload, headers?: BusHeaders): Promise<void> {
+    const data = payloadBytes(payload);
     if (!this.durable.streamExists || this.nc.isClosed()) return this.durable.publish(subject, data, headers);
     const msgId = headers?.['idempotency-key'];
     const h = msgId ? { ...headers, [MSG_ID_HEADER]: msgId } : headers;

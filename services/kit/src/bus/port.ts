@@ -17,9 +17,28 @@ export interface Subscription extends AsyncIterable<BusMessage> {
   unsubscribe(): void;
 }
 
+/**
+ * A durable message's body: bytes, or a value with its encoder. A bus that carries the message in-process hands the
+ * value itself to its consumers (`DurableMessage.value`) and encodes it only if a consumer reads `data`; a bus that
+ * crosses processes encodes it when publishing.
+ */
+export interface DurableValue {
+  readonly value: unknown;
+  encode(): Uint8Array;
+}
+
+export type DurablePayload = Uint8Array | DurableValue;
+
+/** The bytes of a payload (encoding a value). */
+export function payloadBytes(payload: DurablePayload): Uint8Array {
+  return payload instanceof Uint8Array ? payload : payload.encode();
+}
+
 export interface DurableMessage {
   subject: string;
   data: Uint8Array;
+  /** The published value, when the message was published as one and never left the process; else undefined. */
+  readonly value?: unknown;
   headers: BusHeaders;
   /** Delivery count, 1 on first delivery. */
   deliveries: number;
@@ -57,7 +76,7 @@ export interface Bus {
    * per durable name, shared by its members). A header `idempotency-key` deduplicates
    * publishes within two minutes.
    */
-  publishDurable(subject: string, data: Uint8Array, headers?: BusHeaders): Promise<void>;
+  publishDurable(subject: string, payload: DurablePayload, headers?: BusHeaders): Promise<void>;
   consumeDurable(
     subject: string,
     durable: string,

@@ -31,3 +31,28 @@ export function createLogger(opts: { name: string; level?: string; destination?:
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+interface PinoInternals {
+  [key: symbol]: unknown;
+}
+
+/**
+ * An info-level writer for the one log line a gateway writes per request: the same JSON line `logger.info(fields,
+ * msg)` writes, but encoded with one JSON.stringify. pino builds a line key by key, which allocates about 11 KB for
+ * the request line's thirty fields (measured); that garbage was an eighth of all a request allocated. Loggers with
+ * a mixin, redaction or a custom time format keep pino's own path.
+ */
+export function infoLineWriter(logger: Logger): (fields: object, msg: string) => void {
+  const p = logger as unknown as PinoInternals;
+  const s = pino.symbols;
+  const stream = p[s.streamSym] as { write(line: string): unknown } | undefined;
+  const plain = typeof stream?.write === 'function' && p[s.mixinSym] === undefined && p[s.redactFmtSym] === undefined && p[s.timeSym] === pino.stdTimeFunctions.epochTime
+    && p[s.messageKeySym] === 'msg' && p[s.nestedKeySym] === null;
+  if (!plain || !stream) return (fields, msg) => logger.info(fields, msg);
+  return (fields, msg) => {
+    if (!logger.isLevelEnabled('info')) return;
+    const body = JSON.stringify(fields);
+    const chindings = p[s.chindingsSym] as string;
+    stream.write(`{"level":30,"time":${Date.now()}${chindings}${body.length > 2 ? `,${body.slice(1, -1)}` : ''},"msg":${JSON.stringify(msg)}}\n`);
+  };
+}

@@ -33,3 +33,11 @@ export function jsonPipelineCodec(): PipelineCodec {
     decodeCompleted: c.decode,
   };
 }
+
+/**
+ * The completed event a durable message carries: the pipeline's own object when the message never left the process
+ * (the pipeline publishes the event as a value; consumers must treat it as read-only), else decoded from its bytes.
+ */
+export function completedOf(msg: { readonly value?: unknown; readonly data: Uint8Array }, codec: Pick<PipelineCodec, 'decodeCompleted'>): CompletedEvent {
+  return msg.value !== undefined ? (msg.value as CompletedEvent) : codec.decodeCompleted(msg.data);
+}

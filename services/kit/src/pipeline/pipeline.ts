@@ -108,7 +108,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
   function complete(evt: CompletedEvent, trace?: TraceContext): void {
     const headers: BusHeaders = { 'idempotency-key': evt.requestId };
     if (trace) writeTraceHeaders(trace, headers);
-    bus.publishDurable(subjects.completed, codec.encodeCompleted(evt), headers).catch((err: unknown) => {
+    bus.publishDurable(subjects.completed, { value: evt, encode: () => codec.encodeCompleted(evt) }, headers).catch((err: unknown) => {
       logger.error({ err, requestId: evt.requestId }, 'failed to publish completed event');
     });
   }
