@@ -30,22 +30,55 @@ export function nestingDepth(bytes: Uint8Array, limit: number): number {
   return max;
 }
 
+/** The body's chunks, or body_too_large past `limitBytes` (the rest is drained). Listeners, not an async iterator: one promise per body. */
+function readChunks(req: Request, limitBytes: number): Promise<Buffer[]> {
+  return new Promise<Buffer[]>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        cleanup();
+        req.resume();
+        reject(new GatewayError('body_too_large', { params: { limit: limitBytes } }));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks);
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    // The client went away before the body ended.
+    const onClose = (): void => {
+      cleanup();
+      if (!req.complete) reject(new Error('request body aborted'));
+      else resolve(chunks);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
 export async function readJsonObject(req: Request, limitBytes: number): Promise<Record<string, unknown>> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
     throw new GatewayError('body_too_large', { params: { limit: limitBytes } });
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) {
-      req.resume();
-      throw new GatewayError('body_too_large', { params: { limit: limitBytes } });
-    }
-    chunks.push(chunk);
-  }
+  const chunks = await readChunks(req, limitBytes);
   const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   const depth = nestingDepth(bytes, MAX_NESTING_DEPTH);
   if (depth > MAX_NESTING_DEPTH) {
