@@ -4,6 +4,8 @@ import { workerData } from 'node:worker_threads';
 import { answerCalls } from '@ai-gateway/kit';
 import { createPgliteExecutor, type PgliteOptions } from './pglite.ts';
 import type { SqlRunner } from './sql.ts';
+import { recordCompletedBatchTx } from './spend-batch-sql.ts';
+import { outboxEncoders } from './spend-sql.ts';
 import type { ThreadCall } from './pglite-worker.ts';
 
 interface OpenTx {
@@ -56,6 +58,8 @@ async function handle(call: ThreadCall): Promise<unknown> {
       tx.finish(call.commit);
       return tx.settled;
     }
+    case 'recordBatch':
+      return sql.transaction((tx) => recordCompletedBatchTx(tx, call.events, call.nowMs, outboxEncoders(call.encoders)));
     case 'close':
       await sql.close();
       return undefined;

@@ -2,7 +2,9 @@
 // gateway's CPU under load when it ran on the request loop) moves to its own thread; calls and rows cross by message.
 import { startCallWorker } from '@ai-gateway/kit';
 import type { PgliteOptions } from './pglite.ts';
-import type { SqlExecutor, SqlRunner } from './sql.ts';
+import type { OutboxEncoding, SqlExecutor, SqlRunner } from './sql.ts';
+import type { TracedCompletedEvent } from './port.ts';
+import type { RecordResult } from './spend-sql.ts';
 
 /** What the thread is asked; a database error comes back with its SQLSTATE `code` (callers map 23505 and 40001). */
 export type ThreadCall =
@@ -10,6 +12,7 @@ export type ThreadCall =
   | { op: 'exec'; text: string }
   | { op: 'begin'; tx: number }
   | { op: 'end'; tx: number; commit: boolean }
+  | { op: 'recordBatch'; events: readonly TracedCompletedEvent[]; nowMs: number; encoders: OutboxEncoding }
   | { op: 'close' };
 
 /** Starts the thread, opens the database there (on disk under `dataDir`, or in memory) and returns the port. */
@@ -42,6 +45,7 @@ export async function createThreadedPgliteExecutor(input: { options?: PgliteOpti
       await call({ op: 'end', tx, commit: true });
       return result;
     },
+    recordCompletedBatch: async (events, nowMs, encoders) => (await call({ op: 'recordBatch', events, nowMs, encoders })) as RecordResult[],
     async close() {
       if (worker.failed()) return;
       await call({ op: 'close' });

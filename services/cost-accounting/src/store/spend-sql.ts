@@ -24,6 +24,11 @@ export const avroEncoders: RecordEncoders = {
   audit: (r) => avroCodec.encodeAudit(r),
 };
 
+/** The encoders an OutboxEncoding names. */
+export function outboxEncoders(name: 'avro' | 'json' | null): RecordEncoders | null {
+  return name === 'avro' ? avroEncoders : name === 'json' ? jsonEncoders : null;
+}
+
 export type RecordResult = { recorded: true; billing: BillingRecord; audit: AuditRecord } | { recorded: false };
 
 export function billingRecordOf(e: CompletedEvent): BillingRecord {

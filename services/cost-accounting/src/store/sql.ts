@@ -1,4 +1,6 @@
 // The SQL port both store adapters implement (PGlite in-process, PostgreSQL over the network) and row readers.
+import type { TracedCompletedEvent } from './port.ts';
+import type { RecordResult } from './spend-sql.ts';
 
 export interface SqlRunner {
   query(text: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
@@ -11,7 +13,16 @@ export interface SqlExecutor extends SqlRunner {
   /** Runs `fn` in one transaction; a throw rolls it back. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Where the database runs on another thread: records a batch of completed events there, in one transaction, with
+   * the named outbox encoders (see recordCompletedBatchTx). The events cross once instead of a dozen statements'
+   * parameters, and the per-event work (spend rows, budget folding, audit hashing) leaves the request loop.
+   */
+  recordCompletedBatch?(events: readonly TracedCompletedEvent[], nowMs: number, encoders: OutboxEncoding): Promise<RecordResult[]>;
 }
+
+/** The outbox payload encoders by name (functions cannot cross a thread): Avro, JSON, or no outbox rows. */
+export type OutboxEncoding = 'avro' | 'json' | null;
 
 export function quoteIdent(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid SQL identifier: ${name}`);

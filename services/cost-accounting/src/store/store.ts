@@ -6,7 +6,7 @@ import type { OutboxRow, Store } from './port.ts';
 import { migrate } from './migrations.ts';
 import { listBudgetRows, readBudgetRow, rollDueBudgets, upsertLimits } from './budgets-sql.ts';
 import { createSqlAuthority } from './holds-sql.ts';
-import { jsonEncoders, verifyAuditChainSql, type RecordEncoders, type RecordResult } from './spend-sql.ts';
+import { avroEncoders, jsonEncoders, verifyAuditChainSql, type RecordEncoders, type RecordResult } from './spend-sql.ts';
 import { recordCompletedBatchTx } from './spend-batch-sql.ts';
 import { outboxBacklogSql, publishOutboxShard } from './outbox-sql.ts';
 import { selectSpendLogs, selectSpendTotals } from './reports-sql.ts';
@@ -35,8 +35,13 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
   const { sql } = input.deps;
   const enc = input.deps.encoders === undefined ? jsonEncoders : input.deps.encoders;
   const now = input.deps.now ?? Date.now;
-  const recordBatch = async (events: readonly CompletedEvent[], nowMs: number): Promise<RecordResult[]> =>
-    events.length === 0 ? [] : withRetry(() => sql.transaction((tx) => recordCompletedBatchTx(tx, events, nowMs, enc)));
+  const encoding = enc === avroEncoders ? 'avro' : enc === jsonEncoders ? 'json' : enc === null ? null : undefined;
+  const onThread = sql.recordCompletedBatch?.bind(sql);
+  const recordBatch = async (events: readonly CompletedEvent[], nowMs: number): Promise<RecordResult[]> => {
+    if (events.length === 0) return [];
+    if (onThread && encoding !== undefined) return withRetry(() => onThread(events, nowMs, encoding));
+    return withRetry(() => sql.transaction((tx) => recordCompletedBatchTx(tx, events, nowMs, enc)));
+  };
   return {
     dialect: sql.dialect,
     migrate: () => migrate(sql),

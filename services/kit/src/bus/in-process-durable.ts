@@ -44,6 +44,9 @@ export class DurableLog {
   private head = 0;
   private nextSeq = 1;
   private readonly seen = new Map<string, number>();
+  /** Keys of `seen` in insertion (= expiry) order, from seenHead on. */
+  private seenOrder: string[] = [];
+  private seenHead = 0;
   private readonly durables = new Map<string, DurableState>();
 
   constructor(private readonly options: DurableLogOptions) {}
@@ -104,12 +107,20 @@ export class DurableLog {
   private isDuplicate(key: string | undefined): boolean {
     if (key === undefined) return false;
     const now = Date.now();
-    for (const [k, expiry] of this.seen) {
-      if (expiry > now && this.seen.size <= this.options.maxMessages) break;
-      this.seen.delete(k);
+    // Keys expire in insertion order: drop expired ones (and the oldest beyond the bound) from the front.
+    while (this.seenOrder.length - this.seenHead > 0) {
+      const oldest = this.seenOrder[this.seenHead] as string;
+      if ((this.seen.get(oldest) ?? 0) > now && this.seen.size <= this.options.maxMessages) break;
+      this.seen.delete(oldest);
+      this.seenOrder[this.seenHead++] = '';
+    }
+    if (this.seenHead >= 1024 && this.seenHead * 2 >= this.seenOrder.length) {
+      this.seenOrder = this.seenOrder.slice(this.seenHead);
+      this.seenHead = 0;
     }
     if (this.seen.has(key)) return true;
     this.seen.set(key, now + this.options.duplicateWindowMs);
+    this.seenOrder.push(key);
     return false;
   }
 }

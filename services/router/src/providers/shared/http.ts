@@ -46,6 +46,21 @@ export function createProviderHttp({ options = {} }: { options?: ProviderHttpOpt
   };
 }
 
+/** Origin and path of a provider URL, parsed once per URL: a deployment calls the same few URLs all day. */
+const targets = new Map<string, { origin: string; path: string }>();
+const MAX_TARGETS = 1024;
+
+function targetOf(href: string): { origin: string; path: string } {
+  let t = targets.get(href);
+  if (!t) {
+    const u = new URL(href);
+    t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    if (targets.size >= MAX_TARGETS) targets.clear();
+    targets.set(href, t);
+  }
+  return t;
+}
+
 /** The provider said its stream is complete: OpenAI's `[DONE]`, Anthropic's `message_stop`. */
 const isEndMarker = (ev: SseEvent): boolean => ev.data === '[DONE]' || ev.event === 'message_stop';
 
@@ -65,7 +80,7 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
       reject(mapTransportError(signal.reason, signal));
       return;
     }
-    const url = new URL(call.url);
+    const url = targetOf(call.url);
     const parser = new SseParser();
     let controller: Dispatcher.DispatchController | null = null;
     let status = 0;
@@ -171,7 +186,7 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
       dispatcher.dispatch(
         {
           origin: url.origin,
-          path: `${url.pathname}${url.search}`,
+          path: url.path,
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...call.headers },
           body: JSON.stringify(call.body),
@@ -239,7 +254,7 @@ function exchange(dispatcher: Dispatcher, call: HttpCall): Promise<Exchanged> {
       reject(mapTransportError(signal.reason, signal));
       return;
     }
-    const url = new URL(call.url);
+    const url = targetOf(call.url);
     let controller: Dispatcher.DispatchController | null = null;
     let status = 0;
     let headers: Exchanged['headers'] = {};
@@ -258,7 +273,7 @@ function exchange(dispatcher: Dispatcher, call: HttpCall): Promise<Exchanged> {
       dispatcher.dispatch(
         {
           origin: url.origin,
-          path: `${url.pathname}${url.search}`,
+          path: url.path,
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json', ...call.headers },
           body: JSON.stringify(call.body),
