@@ -35,6 +35,15 @@ export class SseParser {
     this.pendingCR = false;
     s = this.buffer + s;
     let start = 0;
+    if (s.indexOf('\r') === -1) {
+      // LF-only text (what OpenAI and Anthropic send): jump from line end to line end.
+      for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', start)) {
+        this.line(s.slice(start, i), out);
+        start = i + 1;
+      }
+      this.buffer = s.slice(start);
+      return out;
+    }
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
@@ -54,7 +63,7 @@ export class SseParser {
 
   private line(line: string, out: SseEvent[]): void {
     if (line === '') {
-      if (this.data.length > 0) out.push({ event: this.eventName || 'message', data: this.data.join('\n'), id: this.lastId });
+      if (this.data.length > 0) out.push({ event: this.eventName || 'message', data: this.data.length === 1 ? (this.data[0] as string) : this.data.join('\n'), id: this.lastId });
       this.data = [];
       this.eventName = '';
       return;
