@@ -1,6 +1,6 @@
 // Starts the benchmark's processes: fake upstream, bare proxy, embedded gateway, distributed gateway (NATS).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
@@ -62,9 +62,14 @@ export function startBareProxy(upstreamUrl: string): Promise<Child> {
   return startChild({ name: 'bare proxy', script: 'test/bench/bare-proxy.ts', ready: 'ipc', env: { BENCH_UPSTREAM: upstreamUrl } });
 }
 
-export function startEmbeddedGateway(configPath: string, nodeFlags: string[] = [], kafka = false): Promise<Child> {
-  return startChild({
-    env: benchStoreEnv('embedded', kafka),
+/**
+ * The embedded gateway on a fresh data directory, removed when it stops: runs never add to each other's spend logs
+ * (a repo's `.data/pg` grown by earlier runs made PGlite slower run after run), like the distributed side's fresh schema.
+ */
+export async function startEmbeddedGateway(configPath: string, nodeFlags: string[] = [], kafka = false): Promise<Child> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gw-bench-data-'));
+  const child = await startChild({
+    env: { ...benchStoreEnv('embedded', kafka), GATEWAY_DATA_DIR: dataDir },
     name: 'gateway (embedded)',
     script: 'services/gateway/src/main.ts',
     runtime: 'production',
@@ -73,7 +78,17 @@ export function startEmbeddedGateway(configPath: string, nodeFlags: string[] = [
     ready: LISTENING,
     // Start-up loads the store, tokenizers and migrations: slow on a busy machine.
     timeoutMs: 120_000,
+  }).catch((err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   });
+  return {
+    ...child,
+    async stop() {
+      await child.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface DistributedGateway extends Child {
