@@ -61,6 +61,21 @@ function targetOf(href: string): { origin: string; path: string } {
   return t;
 }
 
+/** The JSON POST both the whole-body and the streaming call send, straight to the dispatcher. */
+function postRequest(call: HttpCall, accept: string): Dispatcher.DispatchOptions {
+  const url = targetOf(call.url);
+  return {
+    origin: url.origin,
+    path: url.path,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept, ...call.headers },
+    body: JSON.stringify(call.body),
+    // Provider timeouts are the router's policy (AbortSignal), not the socket's.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  };
+}
+
 /** The provider said its stream is complete: OpenAI's `[DONE]`, Anthropic's `message_stop`. */
 const isEndMarker = (ev: SseEvent): boolean => ev.data === '[DONE]' || ev.event === 'message_stop';
 
@@ -80,7 +95,6 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
       reject(mapTransportError(signal.reason, signal));
       return;
     }
-    const url = targetOf(call.url);
     const parser = new SseParser();
     let controller: Dispatcher.DispatchController | null = null;
     let status = 0;
@@ -184,16 +198,7 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
 
     try {
       dispatcher.dispatch(
-        {
-          origin: url.origin,
-          path: url.path,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...call.headers },
-          body: JSON.stringify(call.body),
-          // Provider timeouts are the router's policy (AbortSignal), not the socket's.
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        },
+        postRequest(call, 'text/event-stream'),
         {
           onRequestStart(c) {
             controller = c;
@@ -254,7 +259,6 @@ function exchange(dispatcher: Dispatcher, call: HttpCall): Promise<Exchanged> {
       reject(mapTransportError(signal.reason, signal));
       return;
     }
-    const url = targetOf(call.url);
     let controller: Dispatcher.DispatchController | null = null;
     let status = 0;
     let headers: Exchanged['headers'] = {};
@@ -271,16 +275,7 @@ function exchange(dispatcher: Dispatcher, call: HttpCall): Promise<Exchanged> {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       dispatcher.dispatch(
-        {
-          origin: url.origin,
-          path: url.path,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', ...call.headers },
-          body: JSON.stringify(call.body),
-          // Provider timeouts are the router's policy (AbortSignal), not the socket's.
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        },
+        postRequest(call, 'application/json'),
         {
           onRequestStart(c) {
             controller = c;
