@@ -96,6 +96,29 @@ export function storeBatchContract(name: string, open: () => Promise<StoreHarnes
     assert.deepEqual(batch.rows['reservations'], []);
   });
 
+  test(`${name} - text with quotes, commas, line breaks and non-ASCII is stored as sent, empty text apart from none`, () =>
+    withStore(async (h) => {
+      const tricky = 'gpt "4o", mini\nline two\r\n\\ ünïcødé ✓ 👋';
+      const evt = completedEvent({
+        requestId: 'csv-1', requestedModel: tricky, modelGroup: '', errorCode: 'a,b', tenant: { keyId: 'k,1', keyAlias: null, teamId: '"t"', userId: null, projectId: '' },
+        verdicts: [{ guardrail: 'pii "x", y', action: 'mask', categories: ['line\nbreak', 'a,b'], score: 0.5 }],
+      });
+      assert.equal((await h.store.recordCompletedBatch([evt], T0))[0]?.recorded, true);
+      const row = (await h.sql.query('SELECT * FROM spend_logs WHERE request_id = $1', ['csv-1']))[0];
+      assert.equal(row?.['requested_model'], tricky);
+      assert.equal(row?.['model_group'], '', 'an empty string stays empty, not NULL');
+      assert.equal(row?.['user_id'], null, 'no value stays NULL');
+      assert.equal(row?.['key_id'], 'k,1');
+      assert.equal(row?.['team_id'], '"t"');
+      assert.equal(row?.['project_id'], '');
+      assert.equal(row?.['error_code'], 'a,b');
+      const audit = (await h.sql.query('SELECT model, verdicts FROM audit_log WHERE request_id = $1', ['csv-1']))[0];
+      assert.equal(audit?.['model'], '');
+      assert.deepEqual(audit?.['verdicts'], evt.verdicts);
+      const chain = await h.store.verifyAuditChain();
+      assert.ok(chain.ok, 'the chain re-hashes from what was stored');
+    }));
+
   test(`${name} - a batch with repeated and already recorded request ids writes each request once`, () =>
     withStore(async (h) => {
       const { store } = h;

@@ -1,6 +1,6 @@
 // PGlite adapter of the SQL port: embedded Postgres (WASM) in this process, on disk under a data dir or in memory.
 import { PGlite } from '@electric-sql/pglite';
-import { quoteIdent, type SqlExecutor, type SqlRunner } from './sql.ts';
+import { csvRows, quoteIdent, type SqlExecutor, type SqlRunner } from './sql.ts';
 
 export interface PgliteOptions {
   /** e.g. `.data/pg`; omitted = in memory. */
@@ -21,14 +21,20 @@ export async function createPgliteExecutor(input: { deps?: { db?: PGlite }; opti
   }
   const run = async (r: Pick<PGlite, 'query'>, text: string, params?: readonly unknown[]) =>
     (await r.query<Record<string, unknown>>(text, params ? [...params] : undefined)).rows;
+  const copy = async (r: Pick<PGlite, 'query'>, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]) => {
+    if (rows.length === 0) return;
+    const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
+    await r.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([csvRows(rows)]) });
+  };
   return {
     dialect: 'pglite',
     query: (text, params) => run(db, text, params),
+    copyRows: (table, columns, rows) => copy(db, table, columns, rows),
     async exec(text) {
       await db.exec(text);
     },
     transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-      return db.transaction((tx) => fn({ query: (text, params) => run(tx, text, params) }));
+      return db.transaction((tx) => fn({ query: (text, params) => run(tx, text, params), copyRows: (table, columns, rows) => copy(tx, table, columns, rows) }));
     },
     close: async () => {
       if (!shared) await db.close();

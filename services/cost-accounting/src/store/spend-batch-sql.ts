@@ -33,6 +33,9 @@ const INSERT_SPEND_LOGS = `INSERT INTO spend_logs (${SPEND_COLUMNS.map((c) => c[
   SELECT * FROM unnest(${SPEND_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})
   ON CONFLICT (request_id) DO NOTHING RETURNING request_id`;
 
+const SPEND_COLUMN_NAMES = SPEND_COLUMNS.map((c) => c[0]);
+const KNOWN_SPEND_LOGS = 'SELECT request_id FROM spend_logs WHERE request_id = ANY($1::text[])';
+
 const DELETE_HOLDS = 'DELETE FROM reservations WHERE id = ANY($1::text[]) RETURNING id, scopes, cost, requests, tokens, parallel, held_minute';
 
 // Same row order as the hold admission statement (ORDER BY scope, scope_id), so the two cannot deadlock.
@@ -60,12 +63,21 @@ const INSERT_AUDIT = `INSERT INTO audit_log (seq, request_id, occurred_at_ms, ke
     $11::text[], $12::text[], $13::text[])
     AS a(seq, request_id, occurred_at_ms, key_id, team_id, user_id, action, model, outcome, verdicts, prompt_digest, prev_hash, hash)`;
 
+const AUDIT_COLUMNS = ['seq', 'request_id', 'occurred_at_ms', 'key_id', 'team_id', 'user_id', 'action', 'model', 'outcome', 'verdicts', 'prompt_digest', 'prev_hash', 'hash'];
+
 /** Inserts the spend logs; returns the events written now, in input order (first of duplicates; redeliveries skipped). */
 async function insertSpendLogs(tx: SqlRunner, events: readonly CompletedEvent[]): Promise<CompletedEvent[]> {
   const firsts = new Map<string, CompletedEvent>();
   for (const e of events) if (!firsts.has(e.requestId)) firsts.set(e.requestId, e);
   // Sorted by request id: two batches racing on the same ids take the unique-key locks in one order.
   const rows = [...firsts.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
+  if (tx.copyRows) {
+    // Single-writer store (PGlite): ids already recorded are looked up first, the rest copied in.
+    const known = new Set((await tx.query(KNOWN_SPEND_LOGS, [rows.map((e) => e.requestId)])).map((r) => str(r, 'request_id')));
+    const fresh = rows.filter((e) => !known.has(e.requestId));
+    await tx.copyRows('spend_logs', SPEND_COLUMN_NAMES, fresh.map((e) => SPEND_COLUMNS.map(([, , value]) => value(e))));
+    return [...firsts.values()].filter((e) => !known.has(e.requestId));
+  }
   const inserted = await tx.query(INSERT_SPEND_LOGS, SPEND_COLUMNS.map(([, , value]) => rows.map(value)));
   const fresh = new Set(inserted.map((r) => str(r, 'request_id')));
   return [...firsts.values()].filter((e) => fresh.has(e.requestId));
@@ -157,6 +169,13 @@ async function appendAuditBatch(tx: SqlRunner, events: readonly CompletedEvent[]
     prevHash = auditHash(body);
     return { ...body, hash: prevHash };
   });
+  if (tx.copyRows) {
+    await tx.copyRows('audit_log', AUDIT_COLUMNS, records.map((r) => [
+      r.seq, r.requestId, r.occurredAtMs, r.keyId, r.teamId, r.userId, r.action, r.model, r.outcome, JSON.stringify(r.verdicts), r.promptDigest, r.prevHash, r.hash,
+    ]));
+    await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prevHash]);
+    return records;
+  }
   const col = <T>(f: (r: AuditRecord) => T): T[] => records.map(f);
   await tx.query(INSERT_AUDIT, [
     col((r) => r.seq), col((r) => r.requestId), col((r) => r.occurredAtMs), col((r) => r.keyId), col((r) => r.teamId),

@@ -4,6 +4,27 @@ import type { RecordResult } from './spend-sql.ts';
 
 export interface SqlRunner {
   query(text: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Bulk insert with COPY, where the adapter has a cheap way to stream it (PGlite: half the CPU of an INSERT over
+   * unnest'ed arrays per row, measured). No ON CONFLICT: the caller drops rows that already exist first.
+   */
+  copyRows?(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+}
+
+/** One CSV field for COPY: NULL unquoted and empty, text always quoted (so '' stays an empty string). */
+function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  const text = typeof v === 'string' ? v : JSON.stringify(v);
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
+/** Rows as CSV text for `COPY ... WITH (FORMAT csv)`. */
+export function csvRows(rows: readonly (readonly unknown[])[]): string {
+  let out = '';
+  for (const row of rows) out += `${row.map(csvField).join(',')}\n`;
+  return out;
 }
 
 export interface SqlExecutor extends SqlRunner {
