@@ -174,14 +174,14 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
   }
 
   function dispatch(env: RequestEnvelope): void {
-    const [next, ...rest] = env.slip;
+    const next = env.slip[0];
     if (next === undefined) {
       const err = new GatewayError('internal_error', { params: { errorId: 'empty-slip' } });
       logger.error({ requestId: env.requestId }, 'envelope reached the end of its slip without an answer');
       writerFor(env).send('error', err.status, null, JSON.stringify(err.toOpenAI()));
       return;
     }
-    const forwarded: RequestEnvelope = { ...env, slip: rest };
+    const forwarded: RequestEnvelope = { ...env, slip: env.slip.slice(1) };
     const stage = local.get(next);
     if (stage) runLocal(stage, forwarded);
     else if (options.distributed) bus.publish(subjects.stage(next), codec.encodeEnvelope(forwarded));

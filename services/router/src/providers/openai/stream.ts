@@ -5,13 +5,46 @@ import { parseEventJson } from '../shared/http.ts';
 import type { SseEvent } from '../shared/sse.ts';
 import { decodeChatChunk } from './response.ts';
 
-/** Servers that omit `[DONE]` are tolerated; a stream that ends with no chunk at all is not an answer. */
-export async function* chatChunks(events: AsyncIterable<SseEvent>): AsyncGenerator<openai.ChatCompletionChunk> {
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Servers that omit `[DONE]` are tolerated; a stream that ends with no chunk at all is not an answer. A mapping
+ * iterator, not an async generator: a chunk costs one promise instead of a generator resumption on top of it.
+ */
+export function chatChunks(events: AsyncIterable<SseEvent>): AsyncIterableIterator<openai.ChatCompletionChunk> {
+  const source = events[Symbol.asyncIterator]();
   let seen = false;
-  for await (const ev of events) {
-    if (ev.data === '[DONE]') return;
+  let finished = false;
+  const step = (r: IteratorResult<SseEvent>): IteratorResult<openai.ChatCompletionChunk> => {
+    if (r.done) {
+      finished = true;
+      if (!seen) throw malformed('provider stream ended without any chunk');
+      return DONE;
+    }
+    if (r.value.data === '[DONE]') {
+      finished = true;
+      void source.return?.();
+      return DONE;
+    }
     seen = true;
-    yield decodeChatChunk(parseEventJson(ev));
-  }
-  if (!seen) throw malformed('provider stream ended without any chunk');
+    try {
+      return { done: false, value: decodeChatChunk(parseEventJson(r.value)) };
+    } catch (err) {
+      finished = true;
+      void source.return?.();
+      throw err;
+    }
+  };
+  const chunks: AsyncIterableIterator<openai.ChatCompletionChunk> = {
+    [Symbol.asyncIterator]: () => chunks,
+    next: () => (finished ? Promise.resolve(DONE) : source.next().then(step)),
+    return: async () => {
+      if (!finished) {
+        finished = true;
+        await source.return?.();
+      }
+      return DONE;
+    },
+  };
+  return chunks;
 }
