@@ -1,5 +1,6 @@
 // In-process durable stream: a bounded message log with JetStream-like durable consumers (at-least-once).
 import type { BusHeaders, DurableConsumer, DurableMessage, DurablePayload } from './port.ts';
+import { Fifo } from './fifo.ts';
 import { assertValidSubject, matchTokens } from './subject.ts';
 
 export interface DurableLogOptions {
@@ -40,19 +41,17 @@ interface Pending {
 const FAILED_HANDLER_DELAY_MS = 1_000;
 
 export class DurableLog {
-  private log: (StoredMessage | undefined)[] = [];
-  private head = 0;
+  private readonly log = new Fifo<StoredMessage>();
   private nextSeq = 1;
   private readonly seen = new Map<string, number>();
-  /** Keys of `seen` in insertion (= expiry) order, from seenHead on. */
-  private seenOrder: string[] = [];
-  private seenHead = 0;
+  /** Keys of `seen` in insertion (= expiry) order. */
+  private readonly seenOrder = new Fifo<string>();
   private readonly durables = new Map<string, DurableState>();
 
   constructor(private readonly options: DurableLogOptions) {}
 
   get firstSeq(): number {
-    return this.nextSeq - (this.log.length - this.head);
+    return this.nextSeq - this.log.size;
   }
 
   get lastSeq(): number {
@@ -60,32 +59,23 @@ export class DurableLog {
   }
 
   get(seq: number): StoredMessage | undefined {
-    const i = this.head + seq - this.firstSeq;
-    return seq < this.firstSeq ? undefined : this.log[i];
+    return this.log.at(seq - this.firstSeq);
   }
 
   append(subject: string, payload: DurablePayload, headers: BusHeaders): void {
     assertValidSubject(subject, false);
     if (this.isDuplicate(headers['idempotency-key'])) return;
     this.log.push({ seq: this.nextSeq++, subject, payload, bytes: undefined, headers, tokens: undefined });
-    if (this.log.length - this.head > this.options.maxMessages) this.dropHead();
+    if (this.log.size > this.options.maxMessages) this.log.shift();
     else if (this.options.retention === 'interest' && this.nextSeq % TRIM_EVERY === 0) this.trimAcked();
     for (const d of this.durables.values()) d.pump();
-  }
-
-  private dropHead(): void {
-    this.log[this.head++] = undefined;
-    if (this.head >= 1024 && this.head * 2 >= this.log.length) {
-      this.log = this.log.slice(this.head);
-      this.head = 0;
-    }
   }
 
   /** Drops the messages every durable has passed and acked. */
   private trimAcked(): void {
     let keepFrom = this.lastSeq + 1;
     for (const d of this.durables.values()) keepFrom = Math.min(keepFrom, d.oldestNeeded());
-    while (this.log.length - this.head > 0 && this.firstSeq < keepFrom) this.dropHead();
+    while (this.log.size > 0 && this.firstSeq < keepFrom) this.log.shift();
   }
 
   consume(subject: string, durable: string, handler: DurableHandler, opts: ConsumeOptions): DurableConsumer {
@@ -108,15 +98,10 @@ export class DurableLog {
     if (key === undefined) return false;
     const now = Date.now();
     // Keys expire in insertion order: drop expired ones (and the oldest beyond the bound) from the front.
-    while (this.seenOrder.length - this.seenHead > 0) {
-      const oldest = this.seenOrder[this.seenHead] as string;
+    for (let oldest = this.seenOrder.peek(); oldest !== undefined; oldest = this.seenOrder.peek()) {
       if ((this.seen.get(oldest) ?? 0) > now && this.seen.size <= this.options.maxMessages) break;
       this.seen.delete(oldest);
-      this.seenOrder[this.seenHead++] = '';
-    }
-    if (this.seenHead >= 1024 && this.seenHead * 2 >= this.seenOrder.length) {
-      this.seenOrder = this.seenOrder.slice(this.seenHead);
-      this.seenHead = 0;
+      this.seenOrder.shift();
     }
     if (this.seen.has(key)) return true;
     this.seen.set(key, now + this.options.duplicateWindowMs);

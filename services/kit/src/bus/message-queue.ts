@@ -1,4 +1,5 @@
 // An unbounded async queue that backs a Subscription: producers push, one for-await loop pulls.
+import { Fifo } from './fifo.ts';
 import type { BusMessage, Subscription } from './port.ts';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
@@ -9,8 +10,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
  * arrives after it); `end()` lets the consumer drain the buffer first (used by close/drain).
  */
 export class MessageQueue implements Subscription, AsyncIterator<BusMessage, undefined> {
-  private buffer: (BusMessage | undefined)[] = [];
-  private head = 0;
+  private readonly buffer = new Fifo<BusMessage>();
   private waiters: ((r: IteratorResult<BusMessage, undefined>) => void)[] = [];
   private ended = false;
   private detached = false;
@@ -30,18 +30,7 @@ export class MessageQueue implements Subscription, AsyncIterator<BusMessage, und
   }
 
   next(): Promise<IteratorResult<BusMessage, undefined>> {
-    if (this.head < this.buffer.length) {
-      const value = this.buffer[this.head] as BusMessage;
-      this.buffer[this.head++] = undefined;
-      if (this.head === this.buffer.length) {
-        this.buffer = [];
-        this.head = 0;
-      } else if (this.head >= 1024 && this.head * 2 >= this.buffer.length) {
-        this.buffer = this.buffer.slice(this.head);
-        this.head = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
+    if (this.buffer.size > 0) return Promise.resolve({ value: this.buffer.shift() as BusMessage, done: false });
     if (this.ended) return Promise.resolve(DONE);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
@@ -57,8 +46,7 @@ export class MessageQueue implements Subscription, AsyncIterator<BusMessage, und
   }
 
   unsubscribe(): void {
-    this.buffer = [];
-    this.head = 0;
+    this.buffer.clear();
     this.end();
   }
 
@@ -70,7 +58,7 @@ export class MessageQueue implements Subscription, AsyncIterator<BusMessage, und
     }
     if (this.ended) return;
     this.ended = true;
-    if (this.head >= this.buffer.length) {
+    if (this.buffer.size === 0) {
       for (const w of this.waiters.splice(0)) w(DONE);
     }
   }

@@ -15,6 +15,11 @@ export function chatChunks(events: AsyncIterable<SseEvent>): AsyncIterableIterat
   const source = events[Symbol.asyncIterator]();
   let seen = false;
   let finished = false;
+  /** Ends this iterator early and lets the source go (which keeps or cuts the upstream socket). */
+  const stopSource = (): Promise<unknown> | undefined => {
+    finished = true;
+    return source.return?.();
+  };
   const step = (r: IteratorResult<SseEvent>): IteratorResult<openai.ChatCompletionChunk> => {
     if (r.done) {
       finished = true;
@@ -22,16 +27,14 @@ export function chatChunks(events: AsyncIterable<SseEvent>): AsyncIterableIterat
       return DONE;
     }
     if (r.value.data === '[DONE]') {
-      finished = true;
-      void source.return?.();
+      void stopSource();
       return DONE;
     }
     seen = true;
     try {
       return { done: false, value: decodeChatChunk(parseEventJson(r.value)) };
     } catch (err) {
-      finished = true;
-      void source.return?.();
+      void stopSource();
       throw err;
     }
   };
@@ -39,10 +42,7 @@ export function chatChunks(events: AsyncIterable<SseEvent>): AsyncIterableIterat
     [Symbol.asyncIterator]: () => chunks,
     next: () => (finished ? Promise.resolve(DONE) : source.next().then(step)),
     return: async () => {
-      if (!finished) {
-        finished = true;
-        await source.return?.();
-      }
+      if (!finished) await stopSource();
       return DONE;
     },
   };

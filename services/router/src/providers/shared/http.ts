@@ -1,5 +1,6 @@
 // HTTP to providers over one keep-alive undici Agent: JSON POST, status check, error mapping, SSE bodies.
 import { Agent, type Dispatcher } from 'undici';
+import { Fifo } from '@ai-gateway/kit';
 import { malformed, mapProviderFailure, mapTransportError } from './errors.ts';
 import { SseParser, type SseEvent } from './sse.ts';
 
@@ -82,6 +83,31 @@ const isEndMarker = (ev: SseEvent): boolean => ev.data === '[DONE]' || ev.event 
 /** Events parsed but not yet taken beyond which the socket is paused (the client reads slower than the provider writes). */
 const HIGH_WATER_EVENTS = 512;
 
+/** One dispatch tied to its call's signal: an abort cuts the request wherever it is. */
+interface AbortLink {
+  /** The dispatch's controller once the request started (pause, resume, abort). */
+  readonly controller: Dispatcher.DispatchController | null;
+  onRequestStart(c: Dispatcher.DispatchController): void;
+  /** Unties the signal once the call is over. */
+  release(): void;
+}
+
+function abortLink(signal: AbortSignal): AbortLink {
+  let controller: Dispatcher.DispatchController | null = null;
+  const onAbort = (): void => controller?.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    get controller() {
+      return controller;
+    },
+    onRequestStart(c) {
+      controller = c;
+      if (signal.aborted) c.abort(signal.reason);
+    },
+    release: () => signal.removeEventListener('abort', onAbort),
+  };
+}
+
 /**
  * An SSE response straight on the dispatcher: bytes are parsed as they arrive and queued as events, and the
  * consumer takes them one by one; events already queued cost no I/O wait. This replaces a body stream, its async
@@ -95,14 +121,13 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
       reject(mapTransportError(signal.reason, signal));
       return;
     }
+    const link = abortLink(signal);
     const parser = new SseParser();
-    let controller: Dispatcher.DispatchController | null = null;
     let status = 0;
     let headers: Record<string, string | string[] | undefined> = {};
     let opened = false;
     let errorBody: Buffer[] | null = null;
-    const queue: SseEvent[] = [];
-    let head = 0;
+    const queue = new Fifo<SseEvent>();
     let ended = false;
     let sawEndMarker = false;
     let failure: unknown = null;
@@ -110,17 +135,18 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
     let paused = false;
     let waiter: { resolve: (r: IteratorResult<SseEvent>) => void; reject: (e: unknown) => void } | null = null;
 
-    const onAbort = (): void => controller?.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const settle = (): void => {
-      signal.removeEventListener('abort', onAbort);
-    };
+    /** Answers the waiting read with the next event, the failure or the end, whichever is due; else it waits on. */
     const wake = (): void => {
       if (!waiter) return;
       const w = waiter;
-      if (head < queue.length) {
+      if (queue.size > 0) {
         waiter = null;
-        w.resolve({ value: take(), done: false });
+        const ev = queue.shift() as SseEvent;
+        if (paused && queue.size < HIGH_WATER_EVENTS / 2) {
+          paused = false;
+          link.controller?.resume();
+        }
+        w.resolve({ value: ev, done: false });
       } else if (failure !== null) {
         waiter = null;
         w.reject(failure);
@@ -129,32 +155,19 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
         w.resolve({ value: undefined, done: true });
       }
     };
-    const take = (): SseEvent => {
-      const ev = queue[head] as SseEvent;
-      queue[head++] = undefined as unknown as SseEvent;
-      if (head === queue.length) {
-        queue.length = 0;
-        head = 0;
-      }
-      if (paused && queue.length - head < HIGH_WATER_EVENTS / 2) {
-        paused = false;
-        controller?.resume();
-      }
-      return ev;
-    };
     const push = (events: SseEvent[]): void => {
       for (const ev of events) {
         if (isEndMarker(ev)) sawEndMarker = true;
         if (!stopped) queue.push(ev);
       }
-      if (!paused && !stopped && queue.length - head >= HIGH_WATER_EVENTS) {
+      if (!paused && !stopped && queue.size >= HIGH_WATER_EVENTS) {
         paused = true;
-        controller?.pause();
+        link.controller?.pause();
       }
       wake();
     };
     const fail = (err: unknown): void => {
-      settle();
+      link.release();
       const mapped = mapTransportError(err, signal);
       if (!opened) {
         opened = true;
@@ -172,24 +185,22 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
         return events;
       },
       next() {
-        if (head < queue.length) return Promise.resolve({ value: take(), done: false });
-        if (failure !== null) return Promise.reject(failure);
-        if (ended || stopped) return Promise.resolve({ value: undefined, done: true });
+        if (stopped) return Promise.resolve({ value: undefined, done: true });
         return new Promise((res, rej) => {
           waiter = { resolve: res, reject: rej };
+          wake();
         });
       },
       return() {
         // The consumer stopped early (client gone, timeout, blocked reply). After the end marker only the body's
         // tail is left: it is read and dropped, keeping the keep-alive socket. Before it, the call is cut.
         stopped = true;
-        queue.length = 0;
-        head = 0;
+        queue.clear();
         if (!ended) {
           if (sawEndMarker && !signal.aborted) {
-            if (paused) controller?.resume();
+            if (paused) link.controller?.resume();
           } else {
-            controller?.abort(new Error('stream consumer stopped'));
+            link.controller?.abort(new Error('stream consumer stopped'));
           }
         }
         return Promise.resolve({ value: undefined, done: true });
@@ -197,45 +208,39 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
     };
 
     try {
-      dispatcher.dispatch(
-        postRequest(call, 'text/event-stream'),
-        {
-          onRequestStart(c) {
-            controller = c;
-            if (signal.aborted) c.abort(signal.reason);
-          },
-          onResponseStart(_c, statusCode, responseHeaders) {
-            status = statusCode;
-            headers = responseHeaders as Record<string, string | string[] | undefined>;
-            if (statusCode >= 200 && statusCode < 300) {
-              opened = true;
-              resolve(events);
-            } else {
-              errorBody = [];
-            }
-          },
-          onResponseData(_c, chunk) {
-            if (errorBody) errorBody.push(chunk);
-            else if (!stopped) push(parser.push(chunk));
-          },
-          onResponseEnd() {
-            settle();
-            if (errorBody) {
-              const text = Buffer.concat(errorBody).toString('utf8');
-              opened = true;
-              reject(mapProviderFailure({ status, headers, body: parseMaybeJson(text) }));
-              return;
-            }
-            if (!stopped) push(parser.end());
-            ended = true;
-            wake();
-          },
-          onResponseError(_c, err) {
-            if (stopped && sawEndMarker) return settle();
-            fail(err);
-          },
+      dispatcher.dispatch(postRequest(call, 'text/event-stream'), {
+        onRequestStart: link.onRequestStart,
+        onResponseStart(_c, statusCode, responseHeaders) {
+          status = statusCode;
+          headers = responseHeaders as Record<string, string | string[] | undefined>;
+          if (statusCode >= 200 && statusCode < 300) {
+            opened = true;
+            resolve(events);
+          } else {
+            errorBody = [];
+          }
         },
-      );
+        onResponseData(_c, chunk) {
+          if (errorBody) errorBody.push(chunk);
+          else if (!stopped) push(parser.push(chunk));
+        },
+        onResponseEnd() {
+          link.release();
+          if (errorBody) {
+            const text = Buffer.concat(errorBody).toString('utf8');
+            opened = true;
+            reject(mapProviderFailure({ status, headers, body: parseMaybeJson(text) }));
+            return;
+          }
+          if (!stopped) push(parser.end());
+          ended = true;
+          wake();
+        },
+        onResponseError(_c, err) {
+          if (stopped && sawEndMarker) return link.release();
+          fail(err);
+        },
+      });
     } catch (err) {
       fail(err);
     }
@@ -259,43 +264,35 @@ function exchange(dispatcher: Dispatcher, call: HttpCall): Promise<Exchanged> {
       reject(mapTransportError(signal.reason, signal));
       return;
     }
-    let controller: Dispatcher.DispatchController | null = null;
+    const link = abortLink(signal);
     let status = 0;
     let headers: Exchanged['headers'] = {};
     const chunks: Buffer[] = [];
     let settled = false;
-    const onAbort = (): void => controller?.abort(signal.reason);
     const finish = (err: unknown, value?: Exchanged): void => {
       if (settled) return;
       settled = true;
-      signal.removeEventListener('abort', onAbort);
+      link.release();
       if (err !== null) reject(mapTransportError(err, signal));
       else resolve(value as Exchanged);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
     try {
-      dispatcher.dispatch(
-        postRequest(call, 'application/json'),
-        {
-          onRequestStart(c) {
-            controller = c;
-            if (signal.aborted) c.abort(signal.reason);
-          },
-          onResponseStart(_c, statusCode, responseHeaders) {
-            status = statusCode;
-            headers = responseHeaders as Exchanged['headers'];
-          },
-          onResponseData(_c, chunk) {
-            chunks.push(chunk);
-          },
-          onResponseEnd() {
-            finish(null, { status, headers, text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') });
-          },
-          onResponseError(_c, err) {
-            finish(err);
-          },
+      dispatcher.dispatch(postRequest(call, 'application/json'), {
+        onRequestStart: link.onRequestStart,
+        onResponseStart(_c, statusCode, responseHeaders) {
+          status = statusCode;
+          headers = responseHeaders as Exchanged['headers'];
         },
-      );
+        onResponseData(_c, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          finish(null, { status, headers, text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') });
+        },
+        onResponseError(_c, err) {
+          finish(err);
+        },
+      });
     } catch (err) {
       finish(err);
     }
