@@ -9,12 +9,21 @@ import { ms, num, str, strArray, type SqlRunner } from './sql.ts';
 import type { TracedCompletedEvent } from './port.ts';
 import { AUDIT_TOPIC, BILLING_TOPIC, billingRecordOf, sanitizeCompleted, tenantKey, type RecordEncoders, type RecordResult } from './spend-sql.ts';
 
-type Column = readonly [name: string, type: string, value: (e: CompletedEvent) => unknown];
+/** A column written from a batch: its name, the array type an INSERT unnests, and its value for one record. */
+type Column<R> = readonly [name: string, type: string, value: (r: R) => unknown];
+
+const namesOf = <R>(columns: readonly Column<R>[]): string[] => columns.map((c) => c[0]);
+/** `$1::type[], $2::type[], …` for an INSERT that unnests one array per column. */
+const unnestParams = <R>(columns: readonly Column<R>[]): string => columns.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ');
+/** One array per column (the unnest INSERT's parameters). */
+const columnArrays = <R>(columns: readonly Column<R>[], records: readonly R[]): unknown[][] => columns.map(([, , value]) => records.map(value));
+/** One row per record (COPY). */
+const rowsOf = <R>(columns: readonly Column<R>[], records: readonly R[]): unknown[][] => records.map((r) => columns.map(([, , value]) => value(r)));
 
 const iso = (t: number): string => new Date(t).toISOString();
 const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
-const SPEND_COLUMNS: readonly Column[] = [
+const SPEND_COLUMNS: readonly Column<CompletedEvent>[] = [
   ['request_id', 'text', (e) => e.requestId], ['key_id', 'text', (e) => e.tenant.keyId], ['team_id', 'text', (e) => e.tenant.teamId],
   ['user_id', 'text', (e) => e.tenant.userId], ['project_id', 'text', (e) => e.tenant.projectId],
   ['requested_model', 'text', (e) => e.requestedModel], ['model_group', 'text', (e) => e.modelGroup],
@@ -29,11 +38,11 @@ const SPEND_COLUMNS: readonly Column[] = [
 ];
 
 // Arrays in, one statement out: the text stays the same for any batch size (no per-size statement to parse).
-const INSERT_SPEND_LOGS = `INSERT INTO spend_logs (${SPEND_COLUMNS.map((c) => c[0]).join(', ')})
-  SELECT * FROM unnest(${SPEND_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})
+const INSERT_SPEND_LOGS = `INSERT INTO spend_logs (${namesOf(SPEND_COLUMNS).join(', ')})
+  SELECT * FROM unnest(${unnestParams(SPEND_COLUMNS)})
   ON CONFLICT (request_id) DO NOTHING RETURNING request_id`;
 
-const SPEND_COLUMN_NAMES = SPEND_COLUMNS.map((c) => c[0]);
+const SPEND_COLUMN_NAMES = namesOf(SPEND_COLUMNS);
 const KNOWN_SPEND_LOGS = 'SELECT request_id FROM spend_logs WHERE request_id = ANY($1::text[])';
 
 const DELETE_HOLDS = 'DELETE FROM reservations WHERE id = ANY($1::text[]) RETURNING id, scopes, cost, requests, tokens, parallel, held_minute';
@@ -57,13 +66,19 @@ const INSERT_OUTBOX = `INSERT INTO outbox (topic, msg_key, payload, idempotency_
   ORDER BY ord
   ON CONFLICT (idempotency_key) DO NOTHING`;
 
-const INSERT_AUDIT = `INSERT INTO audit_log (seq, request_id, occurred_at_ms, key_id, team_id, user_id, action, model, outcome, verdicts, prompt_digest, prev_hash, hash)
-  SELECT seq, request_id, occurred_at_ms, key_id, team_id, user_id, action, model, outcome, verdicts::jsonb, prompt_digest, prev_hash, hash
-  FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-    $11::text[], $12::text[], $13::text[])
-    AS a(seq, request_id, occurred_at_ms, key_id, team_id, user_id, action, model, outcome, verdicts, prompt_digest, prev_hash, hash)`;
+/** audit_log columns (verdicts travel as JSON text, cast to jsonb by the INSERT). */
+const AUDIT_COLUMNS: readonly Column<AuditRecord>[] = [
+  ['seq', 'bigint', (r) => r.seq], ['request_id', 'text', (r) => r.requestId], ['occurred_at_ms', 'bigint', (r) => r.occurredAtMs],
+  ['key_id', 'text', (r) => r.keyId], ['team_id', 'text', (r) => r.teamId], ['user_id', 'text', (r) => r.userId],
+  ['action', 'text', (r) => r.action], ['model', 'text', (r) => r.model], ['outcome', 'text', (r) => r.outcome],
+  ['verdicts', 'text', (r) => JSON.stringify(r.verdicts)], ['prompt_digest', 'text', (r) => r.promptDigest],
+  ['prev_hash', 'text', (r) => r.prevHash], ['hash', 'text', (r) => r.hash],
+];
+const AUDIT_COLUMN_NAMES = namesOf(AUDIT_COLUMNS);
 
-const AUDIT_COLUMNS = ['seq', 'request_id', 'occurred_at_ms', 'key_id', 'team_id', 'user_id', 'action', 'model', 'outcome', 'verdicts', 'prompt_digest', 'prev_hash', 'hash'];
+const INSERT_AUDIT = `INSERT INTO audit_log (${AUDIT_COLUMN_NAMES.join(', ')})
+  SELECT ${AUDIT_COLUMN_NAMES.map((n) => (n === 'verdicts' ? 'verdicts::jsonb' : n)).join(', ')}
+  FROM unnest(${unnestParams(AUDIT_COLUMNS)}) AS a(${AUDIT_COLUMN_NAMES.join(', ')})`;
 
 /** Inserts the spend logs; returns the events written now, in input order (first of duplicates; redeliveries skipped). */
 async function insertSpendLogs(tx: SqlRunner, events: readonly CompletedEvent[]): Promise<CompletedEvent[]> {
@@ -75,10 +90,10 @@ async function insertSpendLogs(tx: SqlRunner, events: readonly CompletedEvent[])
     // Single-writer store (PGlite): ids already recorded are looked up first, the rest copied in.
     const known = new Set((await tx.query(KNOWN_SPEND_LOGS, [rows.map((e) => e.requestId)])).map((r) => str(r, 'request_id')));
     const fresh = rows.filter((e) => !known.has(e.requestId));
-    await tx.copyRows('spend_logs', SPEND_COLUMN_NAMES, fresh.map((e) => SPEND_COLUMNS.map(([, , value]) => value(e))));
+    await tx.copyRows('spend_logs', SPEND_COLUMN_NAMES, rowsOf(SPEND_COLUMNS, fresh));
     return [...firsts.values()].filter((e) => !known.has(e.requestId));
   }
-  const inserted = await tx.query(INSERT_SPEND_LOGS, SPEND_COLUMNS.map(([, , value]) => rows.map(value)));
+  const inserted = await tx.query(INSERT_SPEND_LOGS, columnArrays(SPEND_COLUMNS, rows));
   const fresh = new Set(inserted.map((r) => str(r, 'request_id')));
   return [...firsts.values()].filter((e) => fresh.has(e.requestId));
 }
@@ -169,19 +184,8 @@ async function appendAuditBatch(tx: SqlRunner, events: readonly CompletedEvent[]
     prevHash = auditHash(body);
     return { ...body, hash: prevHash };
   });
-  if (tx.copyRows) {
-    await tx.copyRows('audit_log', AUDIT_COLUMNS, records.map((r) => [
-      r.seq, r.requestId, r.occurredAtMs, r.keyId, r.teamId, r.userId, r.action, r.model, r.outcome, JSON.stringify(r.verdicts), r.promptDigest, r.prevHash, r.hash,
-    ]));
-    await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prevHash]);
-    return records;
-  }
-  const col = <T>(f: (r: AuditRecord) => T): T[] => records.map(f);
-  await tx.query(INSERT_AUDIT, [
-    col((r) => r.seq), col((r) => r.requestId), col((r) => r.occurredAtMs), col((r) => r.keyId), col((r) => r.teamId),
-    col((r) => r.userId), col((r) => r.action), col((r) => r.model), col((r) => r.outcome), col((r) => JSON.stringify(r.verdicts)),
-    col((r) => r.promptDigest), col((r) => r.prevHash), col((r) => r.hash),
-  ]);
+  if (tx.copyRows) await tx.copyRows('audit_log', AUDIT_COLUMN_NAMES, rowsOf(AUDIT_COLUMNS, records));
+  else await tx.query(INSERT_AUDIT, columnArrays(AUDIT_COLUMNS, records));
   await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prevHash]);
   return records;
 }

@@ -3,7 +3,7 @@
 import { avroCodec, type AuditRecord, type BillingRecord, type CompletedEvent } from '@ai-gateway/kit';
 import { auditHash, type ChainVerdict } from './audit.ts';
 import { GENESIS_HASH } from './migrations.ts';
-import { num, str, strOrNull, type SqlRunner } from './sql.ts';
+import { num, str, strOrNull, type OutboxEncoding, type SqlRunner } from './sql.ts';
 
 export const BILLING_TOPIC = 'ai-gateway.billing.v1';
 export const AUDIT_TOPIC = 'ai-gateway.audit.v1';
@@ -24,9 +24,18 @@ export const avroEncoders: RecordEncoders = {
   audit: (r) => avroCodec.encodeAudit(r),
 };
 
+/** The outbox encoders by the name that crosses a thread (functions cannot). */
+const NAMED_ENCODERS = { avro: avroEncoders, json: jsonEncoders } as const;
+
 /** The encoders an OutboxEncoding names. */
-export function outboxEncoders(name: 'avro' | 'json' | null): RecordEncoders | null {
-  return name === 'avro' ? avroEncoders : name === 'json' ? jsonEncoders : null;
+export function outboxEncoders(name: OutboxEncoding): RecordEncoders | null {
+  return name === null ? null : NAMED_ENCODERS[name];
+}
+
+/** The name of `enc` (null: no outbox rows); undefined for encoders that have none (a test's own). */
+export function outboxEncodingOf(enc: RecordEncoders | null): OutboxEncoding | undefined {
+  if (enc === null) return null;
+  return (Object.keys(NAMED_ENCODERS) as (keyof typeof NAMED_ENCODERS)[]).find((name) => NAMED_ENCODERS[name] === enc);
 }
 
 export type RecordResult = { recorded: true; billing: BillingRecord; audit: AuditRecord } | { recorded: false };

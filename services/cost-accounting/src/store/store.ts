@@ -6,7 +6,7 @@ import type { OutboxRow, Store } from './port.ts';
 import { migrate } from './migrations.ts';
 import { listBudgetRows, readBudgetRow, rollDueBudgets, upsertLimits } from './budgets-sql.ts';
 import { createSqlAuthority } from './holds-sql.ts';
-import { avroEncoders, jsonEncoders, verifyAuditChainSql, type RecordEncoders, type RecordResult } from './spend-sql.ts';
+import { jsonEncoders, outboxEncodingOf, verifyAuditChainSql, type RecordEncoders, type RecordResult } from './spend-sql.ts';
 import { recordCompletedBatchTx } from './spend-batch-sql.ts';
 import { outboxBacklogSql, publishOutboxShard } from './outbox-sql.ts';
 import { selectSpendLogs, selectSpendTotals } from './reports-sql.ts';
@@ -35,7 +35,7 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
   const { sql } = input.deps;
   const enc = input.deps.encoders === undefined ? jsonEncoders : input.deps.encoders;
   const now = input.deps.now ?? Date.now;
-  const encoding = enc === avroEncoders ? 'avro' : enc === jsonEncoders ? 'json' : enc === null ? null : undefined;
+  const encoding = outboxEncodingOf(enc);
   const onThread = sql.recordCompletedBatch?.bind(sql);
   const recordBatch = async (events: readonly CompletedEvent[], nowMs: number): Promise<RecordResult[]> => {
     if (events.length === 0) return [];
