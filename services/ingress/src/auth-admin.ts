@@ -1,9 +1,9 @@
 // HTTP edge of the admin API (LiteLLM paths): master-key check, JSON in, JSON out; the work is done by a port
 // (the accounting service over the bus) and bad input is answered with an OpenAI-shaped 4xx.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { Router, json, type NextFunction, type Request, type Response } from 'express';
 import { GatewayError, type Logger } from '@ai-gateway/kit';
-import { extractToken } from './auth.ts';
+import { extractToken, secretDigest } from './auth.ts';
 import { sendError, toGatewayError } from './http/errors.ts';
 
 export interface AdminCall {
@@ -24,7 +24,6 @@ export interface AdminRouterOptions {
   maxBodyBytes?: number;
 }
 
-const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 function queryOf(req: Request): Record<string, string> {
   const out: Record<string, string> = {};
@@ -35,14 +34,14 @@ function queryOf(req: Request): Record<string, string> {
 export function createAdminRouter(input: { deps: { admin: AdminPort; logger: Logger }; options: AdminRouterOptions }): Router {
   const { admin, logger } = input.deps;
   const { masterKey, routes } = input.options;
-  const expected = masterKey ? sha256(masterKey) : null;
+  const expected = masterKey ? secretDigest(masterKey) : null;
   const router = Router();
   const guard = (req: Request): void => {
     // No master key: the admin API is closed (LiteLLM requires one for key management).
     if (!expected) throw new GatewayError('forbidden', { status: 403, params: { detail: 'The admin API needs general_settings.master_key' } });
     const token = extractToken(req.headers);
     if (!token) throw new GatewayError('missing_api_key');
-    if (!timingSafeEqual(sha256(token), expected)) throw new GatewayError('forbidden', { status: 401, params: { detail: 'Only the master key may call the admin API.' } });
+    if (!timingSafeEqual(secretDigest(token), expected)) throw new GatewayError('forbidden', { status: 401, params: { detail: 'Only the master key may call the admin API.' } });
   };
   const forward = async (req: Request, res: Response): Promise<void> => {
     try {

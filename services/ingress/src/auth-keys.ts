@@ -1,8 +1,8 @@
 // Virtual-key authentication: the master key, or a key looked up by its sha256 once and then served from a
 // local cache that key-change events invalidate, so a request costs no round trip to accounting.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { GatewayError, TENANT_GUARDRAILS_METADATA, encodeGrantGuardrails, type KeyGrant, type Tenant } from '@ai-gateway/kit';
-import { ANONYMOUS, type Authenticator } from './auth.ts';
+import { ANONYMOUS, secretDigest, type Authenticator } from './auth.ts';
 
 /** What accounting says about a key: the bus contract from kit. */
 export type KeyGrantView = KeyGrant;
@@ -50,7 +50,6 @@ function grantMetadata(grant: KeyGrantView): Readonly<Record<string, string>> {
   return guardrails ? Object.freeze({ [TENANT_GUARDRAILS_METADATA]: guardrails }) : NO_METADATA;
 }
 
-const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 function allows(list: readonly string[], model: string): boolean {
   if (list.length === 0) return true;
@@ -61,7 +60,7 @@ export function createKeyAuthenticator(input: { deps: { directory: KeyDirectory;
   const { directory } = input.deps;
   const now = input.deps.now ?? Date.now;
   const opts: KeyAuthOptions = { masterKey: null, ttlMs: 10 * 60_000, negativeTtlMs: 5_000, maxEntries: 100_000, ...input.options };
-  const master = opts.masterKey ? sha256(opts.masterKey) : null;
+  const master = opts.masterKey ? secretDigest(opts.masterKey) : null;
   const masterTenant: Tenant = Object.freeze({ keyId: 'master', keyAlias: 'master', teamId: null, userId: null, projectId: null });
   const cache = new Map<string, Entry>();
   const pending = new Map<string, Promise<Entry>>();
@@ -121,7 +120,7 @@ export function createKeyAuthenticator(input: { deps: { directory: KeyDirectory;
         if (!master) return ANONYMOUS;
         throw new GatewayError('missing_api_key');
       }
-      const digest = sha256(token);
+      const digest = secretDigest(token);
       if (master && timingSafeEqual(digest, master)) return masterTenant;
       const e = entryFor(digest.toString('hex'));
       return e instanceof Promise ? e.then(admit) : admit(e);

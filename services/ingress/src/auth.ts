@@ -1,6 +1,6 @@
 // Authentication port of the ingress: turns the caller's credential into a Tenant, or refuses.
 import { GatewayError, type Tenant } from '@ai-gateway/kit';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 export interface Authenticator {
   /** `token` is the bearer / x-api-key value, or null when the request carried none. */
@@ -10,20 +10,21 @@ export interface Authenticator {
 
 export const ANONYMOUS: Tenant = Object.freeze({ keyId: null, keyAlias: null, teamId: null, userId: null, projectId: null });
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+/** sha256 of a secret, compared with timingSafeEqual. One-shot: no Hash object per request (half the cost). */
+export function secretDigest(s: string): Buffer {
+  return hash('sha256', s, 'buffer');
 }
 
 /** Master-key-only auth; with no master key the gateway runs open. */
 export function masterKeyAuthenticator(masterKey: string | null): Authenticator {
-  const expected = masterKey ? digest(masterKey) : null;
+  const expected = masterKey ? secretDigest(masterKey) : null;
   const master: Tenant = Object.freeze({ keyId: 'master', keyAlias: 'master', teamId: null, userId: null, projectId: null });
   return {
     open: expected === null,
     authenticate(token) {
       if (expected === null) return ANONYMOUS;
       if (!token) throw new GatewayError('missing_api_key');
-      if (!timingSafeEqual(digest(token), expected)) throw new GatewayError('invalid_api_key');
+      if (!timingSafeEqual(secretDigest(token), expected)) throw new GatewayError('invalid_api_key');
       return master;
     },
   };

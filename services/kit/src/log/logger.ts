@@ -1,30 +1,35 @@
 // Structured logging (pino). One logger per process; services take child loggers.
 import { pino, type Logger } from 'pino';
+import { LineBuffer } from './line-buffer.ts';
 
 export type { Logger };
 
 /** stdout lines are written in blocks of this size at least, or after FLUSH_MS, whichever comes first. */
-const MIN_WRITE_BYTES = 4096;
+const MIN_WRITE_CHARS = 4096;
 const FLUSH_MS = 100;
 
 /**
  * To stdout by default: buffered (one write per 4 KB or per 100 ms instead of a write per request line, which
- * cost ~40 µs each under load), flushed on exit; a SIGKILL loses at most the last 100 ms of lines.
+ * cost ~40 µs each under load), flushed on exit; a SIGKILL loses at most the last 100 ms of lines. Lines are
+ * coalesced by a LineBuffer in front of sonic-boom (whose own minLength buffering re-measures the pending text on
+ * every write), so every line, pino's and the request line writer's, keeps its order.
  */
 export function createLogger(opts: { name: string; level?: string; destination?: NodeJS.WritableStream } ): Logger {
   const level = opts.level ?? process.env['LOG_LEVEL'] ?? 'info';
   const base = { name: opts.name };
   if (opts.destination) return pino({ level, base }, opts.destination as never);
-  const dest = pino.destination({ dest: 1, minLength: MIN_WRITE_BYTES, sync: false });
-  setInterval(() => dest.flush(), FLUSH_MS).unref();
+  const stdout = pino.destination({ dest: 1, sync: false });
+  const lines = new LineBuffer(stdout, MIN_WRITE_CHARS);
+  setInterval(() => lines.flush(), FLUSH_MS).unref();
   process.once('exit', () => {
     try {
-      dest.flushSync();
+      lines.flush();
+      stdout.flushSync();
     } catch {
       // stdout is gone or busy: nothing more can be done at exit
     }
   });
-  return pino({ level, base }, dest);
+  return pino({ level, base }, lines);
 }
 
 /** A logger that drops everything: for unit tests that do not assert on logs. */

@@ -150,7 +150,8 @@ export function selectDeployment<D extends DeploymentRef>(
   rand: Rand,
   opts: SelectOptions = {},
 ): D | null {
-  const open = candidates.filter((d) => hasCapacity(d, state.load(d.id, now), opts.estimatedTokens ?? 0));
+  // A deployment without rpm/tpm limits always has capacity: its load is not read (nor built) for that.
+  const open = candidates.filter((d) => (d.rpm === null && d.tpm === null) || hasCapacity(d, state.load(d.id, now), opts.estimatedTokens ?? 0));
   const tier = lowestOrderTier(open);
   if (tier.length === 0) return null;
   if (tier.length === 1) {
