@@ -196,6 +196,39 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.deepEqual((await store.pendingOutbox(10)).map((o) => o.idempotencyKey), ['audit:req-1']);
     }));
 
+  test(`${name} - retention deletes old spend logs in chunks and published outbox rows, never pending ones nor the audit chain`, () =>
+    withStore(async ({ store, sql }) => {
+      const day = 86_400_000;
+      // Twelve requests that finished ten days ago, three that finished an hour ago.
+      const old = Array.from({ length: 12 }, (_, i) => completedEvent({ requestId: `old-${i}`, receivedAtMs: T0 - 10 * day, finishedAtMs: T0 - 10 * day + i }));
+      const recent = Array.from({ length: 3 }, (_, i) => completedEvent({ requestId: `new-${i}`, receivedAtMs: T0 - 3_600_000, finishedAtMs: T0 - 3_600_000 + i }));
+      await store.recordCompletedBatch([...old, ...recent], T0);
+      const cutoff = T0 - 7 * day;
+      assert.equal(await store.pruneSpendLogs(cutoff, 5), 5, 'at most the limit per call');
+      assert.equal(await store.pruneSpendLogs(cutoff, 5), 5);
+      assert.equal(await store.pruneSpendLogs(cutoff, 5), 2);
+      assert.equal(await store.pruneSpendLogs(cutoff, 5), 0);
+      const left = await sql.query('SELECT request_id FROM spend_logs ORDER BY request_id');
+      assert.deepEqual(left.map((r) => r['request_id']), ['new-0', 'new-1', 'new-2']);
+      assert.equal(await store.getSpendLog('old-3'), null);
+      // The audit chain is append-only: all fifteen links stay and still verify.
+      assert.equal((await sql.query('SELECT count(*)::int AS n FROM audit_log'))[0]?.['n'], 15);
+      assert.equal((await store.verifyAuditChain()).ok, true);
+
+      // Outbox: published long ago goes, published recently stays, pending stays whatever its age.
+      const pending = await store.pendingOutbox(100);
+      assert.equal(pending.length, 30, 'billing + audit rows per request');
+      await store.markPublished(pending.slice(0, 10).map((o) => o.id), T0 - 2 * day);
+      await store.markPublished(pending.slice(10, 20).map((o) => o.id), T0 - 60_000);
+      assert.equal(await store.prunePublishedOutbox(T0 - day, 100), 10);
+      assert.equal(await store.prunePublishedOutbox(T0 - day, 100), 0);
+      assert.deepEqual((await store.pendingOutbox(100)).map((o) => o.id), pending.slice(20).map((o) => o.id));
+      assert.equal((await sql.query('SELECT count(*)::int AS n FROM outbox'))[0]?.['n'], 20);
+      await store.reclaimSpace();
+      // Recording goes on after a prune and a vacuum.
+      assert.equal((await store.recordCompleted(completedEvent({ requestId: 'after', finishedAtMs: T0 }), T0)).recorded, true);
+    }));
+
   test(`${name} - a malformed completed event is recorded with clamped numbers and cannot poison spend`, () =>
     withStore(async ({ store }) => {
       await store.setLimits(key, limits({ maxBudgetUsd: 5 }), T0);

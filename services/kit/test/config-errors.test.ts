@@ -164,6 +164,25 @@ describe('config warnings - never fatal', () => {
     assert.deepEqual(config.virtual_keys[0]?.allowed_models, ['demo']);
   });
 
+  test('spend log retention takes LiteLLM durations; a bad one fails with its path; the cleanup cron is only warned about', () => {
+    const { config, warnings } = loadConfig({
+      text: 'general_settings:\n  maximum_spend_logs_retention_period: "7d"\n  maximum_spend_logs_retention_interval: 3600\n  maximum_spend_logs_cleanup_cron: "0 4 * * *"\n',
+      env: {},
+    });
+    assert.equal(config.general_settings.maximum_spend_logs_retention_period, 7 * 86_400_000);
+    assert.equal(config.general_settings.maximum_spend_logs_retention_interval, 3_600_000, 'a number is seconds');
+    assert.deepEqual(warnings.map((w) => w.path), ['general_settings.maximum_spend_logs_cleanup_cron']);
+    for (const [text, ms] of [['24h', 86_400_000], ['60m', 3_600_000], ['3600s', 3_600_000], ['2w', 1_209_600_000]] as const) {
+      assert.equal(loadConfig({ text: `general_settings:\n  maximum_spend_logs_retention_period: ${text}\n`, env: {} }).config.general_settings.maximum_spend_logs_retention_period, ms);
+    }
+    assert.equal(loadConfig({ text: '', env: {} }).config.general_settings.maximum_spend_logs_retention_period, undefined, 'unset: kept forever');
+    for (const bad of ['"7x"', '"0d"', '"-1d"', '"d"']) {
+      const err = loadError({ text: `general_settings:\n  maximum_spend_logs_retention_period: ${bad}\n`, env: {} });
+      assert.deepEqual(err.problems.map((p) => p.path), ['general_settings.maximum_spend_logs_retention_period']);
+      assert.match(err.problems[0]?.message ?? '', /positive duration such as "7d"/);
+    }
+  });
+
   test('duplicate deployment ids are made unique with a warning', () => {
     const text = 'model_list:\n  - model_name: d\n    litellm_params: { model: demo/echo }\n  - model_name: d\n    litellm_params: { model: demo/echo }\n';
     const { config, warnings } = loadConfig({ text, env: {} });

@@ -87,6 +87,16 @@ export interface Store {
   /** Per day/key/team/user/requested model/served model/cache-hit sums over [fromMs, toMs). */
   spendTotals(range: { fromMs: number; toMs: number }): Promise<SpendTotalsRow[]>;
 
+  /**
+   * Retention: deletes up to `limit` spend logs that finished before `beforeMs`; returns how many. Replicas pruning
+   * at once share the work (rows another one is deleting are skipped). Audit rows are never deleted.
+   */
+  pruneSpendLogs(beforeMs: number, limit: number): Promise<number>;
+  /** Deletes up to `limit` outbox rows published before `beforeMs`; pending rows are never touched. */
+  prunePublishedOutbox(beforeMs: number, limit: number): Promise<number>;
+  /** Makes the space of deleted rows reusable where nothing else does (PGlite runs no autovacuum). */
+  reclaimSpace(): Promise<void>;
+
   verifyAuditChain(): Promise<ChainVerdict>;
   close(): Promise<void>;
 }

@@ -12,6 +12,16 @@ import { outboxBacklogSql, publishOutboxShard } from './outbox-sql.ts';
 import { selectSpendLogs, selectSpendTotals } from './reports-sql.ts';
 import { insertKey, insertTeam, insertTeamMember, insertUser, selectKeyByHash, selectTeamMembers } from './tenants-sql.ts';
 
+// A LIMIT'ed sub-select, so one statement never holds a long transaction; SKIP LOCKED lets replicas share the work.
+// No index serves finished_at alone (one more index per spend row would cost every request): rows are appended in
+// time order and never updated, so the old ones are found at the start of the table.
+const PRUNE_SPEND_LOGS = `WITH gone AS (DELETE FROM spend_logs WHERE request_id IN (
+    SELECT request_id FROM spend_logs WHERE finished_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
+  SELECT count(*)::int AS n FROM gone`;
+const PRUNE_PUBLISHED_OUTBOX = `WITH gone AS (DELETE FROM outbox WHERE id IN (
+    SELECT id FROM outbox WHERE published_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
+  SELECT count(*)::int AS n FROM gone`;
+
 const RETRIABLE_SQLSTATES = new Set(['40P01', '40001']); // deadlock detected, serialization failure
 
 function isRetriable(err: unknown): boolean {
@@ -105,6 +115,18 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
     spendTotals: (range) => selectSpendTotals(sql, range),
 
     verifyAuditChain: () => verifyAuditChainSql(sql),
+    async pruneSpendLogs(beforeMs, limit) {
+      const rows = await sql.query(PRUNE_SPEND_LOGS, [new Date(beforeMs), limit]);
+      return rows[0] ? num(rows[0], 'n') : 0;
+    },
+    async prunePublishedOutbox(beforeMs, limit) {
+      const rows = await sql.query(PRUNE_PUBLISHED_OUTBOX, [new Date(beforeMs), limit]);
+      return rows[0] ? num(rows[0], 'n') : 0;
+    },
+    async reclaimSpace() {
+      // Postgres' autovacuum does this; PGlite (single user, no background workers) needs it asked.
+      if (sql.dialect === 'pglite') await sql.exec('VACUUM spend_logs, outbox');
+    },
     close: () => sql.close(),
   };
 }

@@ -4,8 +4,8 @@ import type { Router } from 'express';
 import { GatewayError, countTextTokens, priceFor, warmEncoders, type Bus, type Deployment, type GatewayConfig, type Logger, type Subjects, type openai } from '@ai-gateway/kit';
 import {
   HOLDER_METADATA, SLICES_METADATA, encodeSlices, createBusAdmin, createBusAuthority, createBusKeyDirectory, createMemoryAuthority, createSliceAuthority, denialError,
-  estimateAmount, estimateChatReservation, importConfigKeys, minuteStart, openAccountingStore, scopesOf, seedMemoryAuthority, startAccountingService,
-  watchKeyChanges, watchSettled, type AccountingService, type Amount, type Store, type Denial, type Hold, type ReservationAuthority, type SliceAuthority,
+  estimateAmount, estimateChatReservation, importConfigKeys, minuteStart, openAccountingStore, scopesOf, seedMemoryAuthority, startAccountingService, startRetention,
+  watchKeyChanges, watchSettled, DEFAULT_RETENTION_EVERY_MS, type AccountingService, type Retention, type RetentionOptions, type Amount, type Store, type Denial, type Hold, type ReservationAuthority, type SliceAuthority,
 } from '@ai-gateway/cost-accounting';
 import { NO_TICKET, createAdminRouter, createKeyAuthenticator, type Admission, type AdminPort, type KeyAuthenticator } from '@ai-gateway/ingress';
 import { aliasesFrom } from './router.ts';
@@ -24,6 +24,8 @@ export interface RunningAccounting {
   describe: string;
   /** The accounting store (billing export and spend reports run beside it). */
   store: Store;
+  /** Spend log / outbox retention (runs on its own timer; runOnce for an immediate pass). */
+  retention: Retention;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,12 @@ export function billingOutboxOn(config: GatewayConfig): boolean {
   return config.general_settings.billing_outbox ?? config.general_settings.kafka_brokers.length > 0;
 }
 
+/** general_settings.maximum_spend_logs_retention_period / _interval (LiteLLM): unset period = spend logs kept forever. */
+export function retentionOptionsOf(config: GatewayConfig): Partial<RetentionOptions> {
+  const g = config.general_settings;
+  return { spendLogsMaxAgeMs: g.maximum_spend_logs_retention_period ?? null, everyMs: g.maximum_spend_logs_retention_interval ?? DEFAULT_RETENTION_EVERY_MS };
+}
+
 /**
  * Starts accounting in this process. `embedded`: counters live in memory (one process owns every key), seeded
  * from the store; distributed: every replica shares Postgres and serves holds over the bus.
@@ -58,13 +66,17 @@ export async function startAccounting(o: { config: GatewayConfig; logger: Logger
       deps: { bus: o.bus, subjects: o.subjects, store: opened.store, sql: opened.sql, logger, authority, ...(memory ? { memory } : {}) },
       options: { serveHolds: !o.embedded },
     });
-    logger.info({ store: opened.describe, configKeysCreated: created }, 'cost accounting ready');
+    // Every replica runs it; they share the rows (SKIP LOCKED), so more replicas only finish sooner.
+    const retention = startRetention({ deps: { store: opened.store, logger }, options: retentionOptionsOf(o.config) });
+    logger.info({ store: opened.describe, configKeysCreated: created, spendLogsRetentionMs: o.config.general_settings.maximum_spend_logs_retention_period ?? null }, 'cost accounting ready');
     return {
       service,
       authority: memory,
       describe: opened.describe,
       store: opened.store,
+      retention,
       async close() {
+        await retention.stop();
         await service.close();
         await opened.close();
       },

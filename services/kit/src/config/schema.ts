@@ -19,6 +19,19 @@ const int = () => z.preprocess(toNumber, z.number().int().nonnegative());
 const bool = () => z.preprocess(toBoolean, z.boolean());
 const stringList = z.array(z.string());
 
+const DURATION_UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** LiteLLM's duration strings ("7d", "24h", "60m", "3600s", also "2w"), or a number of seconds; out: milliseconds. */
+const durationMs = () =>
+  z.union([z.number(), z.string()]).transform((value, ctx): number => {
+    const m = typeof value === 'string' ? /^\s*(\d+)\s*([smhdw])\s*$/.exec(value) : null;
+    const ms = typeof value === 'number' ? value * 1_000 : m ? Number(m[1]) * (DURATION_UNIT_MS[m[2] as string] ?? 0) : Number.NaN;
+    if (!Number.isFinite(ms) || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "7d", "24h", "60m" or "3600s", got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 export const ROUTING_STRATEGIES = [
   'simple-shuffle',
   'round-robin',
@@ -283,6 +296,10 @@ export const generalSettingsSchema = z.strictObject({
   /** Prompt messages and response text on the request log line (PII-scrubbed when a pii guardrail is configured). */
   store_prompts_in_spend_logs: bool().default(false),
   max_request_body_bytes: int().default(10 * 1024 * 1024),
+  /** LiteLLM: spend logs older than this are deleted (audit rows are kept: the chain is append-only). Unset: kept forever. */
+  maximum_spend_logs_retention_period: durationMs().optional(),
+  /** LiteLLM: how often the retention job runs; default one day. */
+  maximum_spend_logs_retention_interval: durationMs().optional(),
   ingress: z.record(z.string(), z.unknown()).default(() => ({})),
 });
 
