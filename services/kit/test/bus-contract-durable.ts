@@ -29,6 +29,32 @@ export function runDurableContract(withBus: (fn: (bus: Bus) => Promise<void>) =>
         await survivor.stop();
       }));
 
+    test('durable - a handler that throws, or whose promise rejects, gets its message again', () =>
+      withBus(async (bus) => {
+        const s = durableSubject();
+        const seen: string[] = [];
+        const done = deferred<void>();
+        const consumer = await bus.consumeDurable(
+          s,
+          unique(),
+          (m) => {
+            const body = dec.decode(m.data);
+            seen.push(`${body}#${m.deliveries}`);
+            if (m.deliveries === 1 && body === 'sync') throw new Error('handler bug');
+            if (m.deliveries === 1 && body === 'async') return Promise.reject(new Error('store down'));
+            m.ack();
+            if (seen.includes('sync#2') && seen.includes('async#2')) done.resolve();
+            return undefined;
+          },
+          { ackWaitMs: 300 },
+        );
+        await bus.publishDurable(s, enc.encode('sync'));
+        await bus.publishDurable(s, enc.encode('async'));
+        await withTimeout(done.promise, 5_000, 'both redelivered');
+        assert.deepEqual([...seen].sort(), ['async#1', 'async#2', 'sync#1', 'sync#2']);
+        await consumer.stop();
+      }));
+
     test('durable - two durable names each see every message', () =>
       withBus(async (bus) => {
         const s = durableSubject();

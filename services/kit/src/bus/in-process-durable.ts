@@ -235,15 +235,24 @@ class DurableState {
 
   private run(member: Member, msg: DurableMessage): void {
     if (!this.members.includes(member)) return; // stopped before delivery: redelivered after ack wait
-    const running = (async () => {
-      try {
-        await member.handler(msg);
-      } catch {
-        msg.nak(Math.min(this.ackWaitMs, FAILED_HANDLER_DELAY_MS));
-      }
-    })();
+    const failed = (): void => msg.nak(Math.min(this.ackWaitMs, FAILED_HANDLER_DELAY_MS));
+    let result: Promise<void> | void;
+    try {
+      result = member.handler(msg);
+    } catch {
+      failed();
+      return;
+    }
+    // A synchronous handler (metrics, the request log) costs no promise; an async one is tracked until it settles.
+    if (!result) return;
+    const running: Promise<void> = result.then(
+      () => void member.running.delete(running),
+      () => {
+        member.running.delete(running);
+        failed();
+      },
+    );
     member.running.add(running);
-    void running.finally(() => member.running.delete(running));
   }
 
   ack(seq: number): void {
