@@ -93,6 +93,21 @@ function assembleCompletion(first: openai.ChatCompletionChunk, acc: Map<number, 
   return out;
 }
 
+/** How an OpenAI chunk asked with include_usage (the gateway always asks upstream) ends, until the last one. */
+const NULL_USAGE_TAIL = ',"usage":null}';
+
+/**
+ * The chunk's JSON without its usage field, for a client that did not ask for usage. As received, a null usage is
+ * the chunk's last key: cutting that tail off keeps every other byte as the provider sent it, where parsing and
+ * serialising again cost more than the rest of the chunk's relay. (A parsed text ending in `,"usage":null}` has
+ * usage as its top-level last key: the final brace closes the top-level object.)
+ */
+function withoutUsageJson(chunk: openai.ChatCompletionChunk, received: string | undefined): string {
+  if (received !== undefined && chunk.usage === null && received.endsWith(NULL_USAGE_TAIL)) return `${received.slice(0, -NULL_USAGE_TAIL.length)}}`;
+  const { usage: _dropped, ...rest } = chunk;
+  return JSON.stringify(rest);
+}
+
 /**
  * Sends `first` and the rest of `iter` to the client. Throws what the iterator throws (the caller turns
  * it into an error event); the tally passed in is updated as chunks go so a failure still reports usage.
@@ -119,8 +134,7 @@ export async function relayStream(
       const usageOnly = chunk.choices.length === 0 && chunk.usage;
       if (!o.includeUsage && 'usage' in chunk) {
         if (!usageOnly) {
-          const { usage: _dropped, ...rest } = chunk;
-          reply.send('data', 200, null, JSON.stringify(rest));
+          reply.send('data', 200, null, withoutUsageJson(chunk, o.filter ? undefined : receivedJsonOf(chunk)));
           tally.chunks++;
         }
       } else {

@@ -19,13 +19,17 @@ async function* body(): AsyncGenerator<Uint8Array> {
   yield new TextEncoder().encode(`${CHUNKS.map((c) => `data: ${c}\n\n`).join('')}data: [DONE]\n\n`);
 }
 
-async function relay(o: { filter: ReplyFilter | null; includeUsage: boolean }): Promise<{ sent: string[]; tally: StreamTally }> {
-  const iter = chatChunks(sseEvents(body()))[Symbol.asyncIterator]();
+async function* bodyOf(chunks: readonly string[]): AsyncGenerator<Uint8Array> {
+  yield new TextEncoder().encode(`${chunks.map((c) => `data: ${c}\n\n`).join('')}data: [DONE]\n\n`);
+}
+
+async function relay(o: { filter: ReplyFilter | null; includeUsage: boolean; chunks?: readonly string[] }): Promise<{ sent: string[]; tally: StreamTally }> {
+  const iter = chatChunks(sseEvents(o.chunks ? bodyOf(o.chunks) : body()))[Symbol.asyncIterator]();
   const first = (await iter.next()).value as openai.ChatCompletionChunk;
   const sent: string[] = [];
   const tally: StreamTally = { usage: null, completionChars: 0, completionText: '', firstTokenAt: null, chunks: 0, assembled: null };
   const guard = new AttemptGuard(new AbortController().signal);
-  await relayStream(first, iter, guard, { send: (_kind, _status, _headers, data) => sent.push(data ?? '') }, tally, { ...o, assemble: false, idleTimeoutMs: 5_000, now: () => 1 });
+  await relayStream(first, iter, guard, { send: (_kind, _status, _headers, data) => sent.push(data ?? '') }, tally, { filter: o.filter, includeUsage: o.includeUsage, assemble: false, idleTimeoutMs: 5_000, now: () => 1 });
   return { sent, tally };
 }
 
@@ -48,6 +52,27 @@ describe('stream relay', () => {
     const { sent, tally } = await relay({ filter: null, includeUsage: false });
     assert.deepEqual(sent, CHUNKS.slice(0, 2));
     assert.equal(tally.usage?.total_tokens, 5, 'billing still sees the usage');
+  });
+
+  test('OpenAI\'s null usage on every chunk is cut from the received text for a client that did not ask for usage', async () => {
+    // As OpenAI sends a stream asked with include_usage (the gateway always asks): "usage":null last on each chunk.
+    const chunks = [
+      '{"id":"c3","object":"chat.completion.chunk","created":1,"model":"gpt-4o",  "choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":null}',
+      '{"id":"c3","object":"chat.completion.chunk","created":1,"model":"gpt-4o",  "choices":[{"index":0,"delta":{"content":" \\"usage\\":null}"},"finish_reason":null}],"usage":null}',
+      '{"id":"c3","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"stop"}], "usage": null}',
+      '{"id":"c3","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}',
+    ];
+    const { sent, tally } = await relay({ filter: null, includeUsage: false, chunks });
+    assert.equal(sent.length, 3, 'the usage-only chunk is dropped');
+    // Cut from the text as received (the unusual spacing survives) ...
+    assert.equal(sent[0], chunks[0]?.replace(',"usage":null}', '}'));
+    assert.equal(sent[1], chunks[1]?.slice(0, -',"usage":null}'.length) + '}');
+    assert.equal((JSON.parse(sent[1] as string) as openai.ChatCompletionChunk).choices[0]?.delta.content, ' "usage":null}', 'content that looks like the tail is kept');
+    // ... and a spelling the cut does not know is serialised again, still without usage.
+    assert.deepEqual(JSON.parse(sent[2] as string), { id: 'c3', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    for (const text of sent) assert.equal('usage' in (JSON.parse(text) as object), false);
+    assert.equal(tally.usage?.total_tokens, 5, 'billing still sees the usage');
+    assert.equal(tally.completionText, 'Hi "usage":null}');
   });
 
   test('a chunk the provider spread over several data lines is re-serialised, so the relayed event stays one line', async () => {

@@ -51,6 +51,8 @@ interface InFlight {
 }
 
 const RECENT_CANCELS = 10_000;
+/** Shared by every chunk sent without headers (most stream chunks); sinks only read chunk headers. */
+const NO_HEADERS = Object.freeze({}) as Record<string, string>;
 /** A batch of buffered reply chunks is sent at once beyond this size (NATS refuses messages over 1 MB by default). */
 const MAX_BATCH_BYTES = 256 * 1024;
 
@@ -88,7 +90,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     };
     return {
       send(kind, status, headers, data) {
-        const chunk: ReplyChunk = { requestId, seq: seq++, kind, status, headers: headers ?? {}, data };
+        const chunk: ReplyChunk = { requestId, seq: seq++, kind, status, headers: headers ?? NO_HEADERS, data };
         const sink = sinks.get(replyTo);
         if (sink) return sink(chunk);
         if (!options.distributed) return;
