@@ -2,6 +2,7 @@
 import type { GatewayError, GuardrailVerdict, ReplyFilter, ReplyWriter, openai } from '@ai-gateway/kit';
 import type { AttemptGuard } from './attempts.ts';
 import { receivedJsonOf } from './providers/shared/http.ts';
+import type { PolledIterator } from './providers/types.ts';
 
 /** What a finished (or broken) stream delivered. */
 export interface StreamTally {
@@ -114,7 +115,7 @@ function withoutUsageJson(chunk: openai.ChatCompletionChunk, received: string | 
  */
 export async function relayStream(
   first: openai.ChatCompletionChunk,
-  iter: AsyncIterator<openai.ChatCompletionChunk>,
+  iter: PolledIterator<openai.ChatCompletionChunk>,
   guard: AttemptGuard,
   reply: ReplyWriter,
   tally: StreamTally,
@@ -142,7 +143,7 @@ export async function relayStream(
         reply.send('data', 200, null, (o.filter ? undefined : receivedJsonOf(chunk)) ?? JSON.stringify(chunk));
         tally.chunks++;
       }
-      const next: IteratorResult<openai.ChatCompletionChunk> = await iter.next();
+      const next: IteratorResult<openai.ChatCompletionChunk> = iter.poll?.() ?? (await iter.next());
       guard.refresh();
       chunk = next.done ? undefined : next.value;
     }

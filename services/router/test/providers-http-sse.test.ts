@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { createProviderHttp } from '../src/providers/shared/http.ts';
-import { ProviderError } from '../src/providers/types.ts';
+import { ProviderError, type PolledIterator } from '../src/providers/types.ts';
+import type { SseEvent } from '../src/providers/shared/sse.ts';
 
 interface Upstream {
   url: string;
@@ -65,6 +66,38 @@ describe('provider SSE transport', () => {
     }
     assert.equal(got.length, 5000);
     assert.ok(got.every((n, i) => n === i), 'in order, none lost');
+    await u.close();
+  });
+
+  test('http-sse - events already received are polled without a promise, in order with next(); the paused socket still resumes', { timeout: 15_000 }, async () => {
+    let release = (): void => {};
+    const more = new Promise<void>((r) => (release = r));
+    const u = await upstream((_req, res) => {
+      sse(res);
+      res.write('data: {"n":0}\n\ndata: {"n":1}\n\ndata: {"n":2}\n\n');
+      void more.then(() => {
+        let text = '';
+        for (let i = 3; i < 3000; i++) text += `data: {"n":${i}}\n\n`;
+        res.end(`${text}data: [DONE]\n\n`);
+      });
+    });
+    const events = (await http.postSse(call(u))) as AsyncIterable<SseEvent> & PolledIterator<SseEvent>;
+    const n = (r: IteratorResult<SseEvent> | undefined): unknown => (r && !r.done ? (JSON.parse(r.value.data) as { n: number }).n : r);
+    assert.equal(n(await events.next()), 0);
+    assert.equal(n(events.poll?.()), 1, 'the rest of that read is there at once');
+    assert.equal(n(events.poll?.()), 2);
+    assert.equal(events.poll?.(), undefined, 'nothing queued: the caller awaits next()');
+    release();
+    // Mostly polled (3000 events: the socket pauses at the queue bound and must resume as poll drains it).
+    const got: number[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const r = events.poll?.() ?? (await events.next());
+      if (r.done || r.value.data === '[DONE]') break;
+      got.push(n(r) as number);
+    }
+    assert.equal(got.length, 2997);
+    assert.ok(got.every((v, i) => v === i + 3), 'in order, none lost');
+    await events.return?.();
     await u.close();
   });
 

@@ -55,6 +55,15 @@ export interface CallOptions {
 }
 
 /**
+ * A stream iterator that can also hand over what already arrived without a promise: a provider read usually
+ * carries many events, and a promise per event cost more than relaying it. Adapters without it use next() only.
+ */
+export interface PolledIterator<T> extends AsyncIterator<T> {
+  /** The next item when it is already here; undefined when the caller must await next() (nothing queued yet). */
+  poll?(): IteratorResult<T> | undefined;
+}
+
+/**
  * A provider adapter. Streams resolve once the provider accepted the request (status 2xx),
  * so failures before the first byte throw from the call and can be retried; failures after
  * that throw from the iterator.

@@ -3,6 +3,7 @@ import type { openai } from '@ai-gateway/kit';
 import { malformed } from '../shared/errors.ts';
 import { parseEventJson } from '../shared/http.ts';
 import type { SseEvent } from '../shared/sse.ts';
+import type { PolledIterator } from '../types.ts';
 import { decodeChatChunk } from './response.ts';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -11,8 +12,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * Servers that omit `[DONE]` are tolerated; a stream that ends with no chunk at all is not an answer. A mapping
  * iterator, not an async generator: a chunk costs one promise instead of a generator resumption on top of it.
  */
-export function chatChunks(events: AsyncIterable<SseEvent>): AsyncIterableIterator<openai.ChatCompletionChunk> {
-  const source = events[Symbol.asyncIterator]();
+export function chatChunks(events: AsyncIterable<SseEvent>): AsyncIterableIterator<openai.ChatCompletionChunk> & PolledIterator<openai.ChatCompletionChunk> {
+  const source: PolledIterator<SseEvent> = events[Symbol.asyncIterator]();
   let seen = false;
   let finished = false;
   /** Ends this iterator early and lets the source go (which keeps or cuts the upstream socket). */
@@ -38,9 +39,15 @@ export function chatChunks(events: AsyncIterable<SseEvent>): AsyncIterableIterat
       throw err;
     }
   };
-  const chunks: AsyncIterableIterator<openai.ChatCompletionChunk> = {
+  const chunks: AsyncIterableIterator<openai.ChatCompletionChunk> & PolledIterator<openai.ChatCompletionChunk> = {
     [Symbol.asyncIterator]: () => chunks,
     next: () => (finished ? Promise.resolve(DONE) : source.next().then(step)),
+    // An event already queued is mapped at once (a malformed one throws here as it would reject from next()).
+    poll() {
+      if (finished) return undefined;
+      const r = source.poll?.();
+      return r === undefined ? undefined : step(r);
+    },
     return: async () => {
       if (!finished) await stopSource();
       return DONE;

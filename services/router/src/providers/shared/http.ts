@@ -3,6 +3,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { Fifo } from '@ai-gateway/kit';
 import { malformed, mapProviderFailure, mapTransportError } from './errors.ts';
 import { SseParser, type SseEvent } from './sse.ts';
+import type { PolledIterator } from '../types.ts';
 
 export interface HttpCall {
   url: string;
@@ -135,18 +136,22 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
     let paused = false;
     let waiter: { resolve: (r: IteratorResult<SseEvent>) => void; reject: (e: unknown) => void } | null = null;
 
+    /** The oldest queued event; resumes the socket once the queue has drained to half. */
+    const take = (): SseEvent => {
+      const ev = queue.shift() as SseEvent;
+      if (paused && queue.size < HIGH_WATER_EVENTS / 2) {
+        paused = false;
+        link.controller?.resume();
+      }
+      return ev;
+    };
     /** Answers the waiting read with the next event, the failure or the end, whichever is due; else it waits on. */
     const wake = (): void => {
       if (!waiter) return;
       const w = waiter;
       if (queue.size > 0) {
         waiter = null;
-        const ev = queue.shift() as SseEvent;
-        if (paused && queue.size < HIGH_WATER_EVENTS / 2) {
-          paused = false;
-          link.controller?.resume();
-        }
-        w.resolve({ value: ev, done: false });
+        w.resolve({ value: take(), done: false });
       } else if (failure !== null) {
         waiter = null;
         w.reject(failure);
@@ -180,9 +185,12 @@ function openSse(dispatcher: Dispatcher, call: HttpCall): Promise<AsyncIterable<
       wake();
     };
 
-    const events: AsyncIterator<SseEvent> & AsyncIterable<SseEvent> = {
+    const events: PolledIterator<SseEvent> & AsyncIterable<SseEvent> = {
       [Symbol.asyncIterator]() {
         return events;
+      },
+      poll() {
+        return !stopped && waiter === null && queue.size > 0 ? { value: take(), done: false } : undefined;
       },
       next() {
         if (stopped) return Promise.resolve({ value: undefined, done: true });
