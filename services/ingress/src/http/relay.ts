@@ -17,6 +17,8 @@ export interface RelayOptions {
 /** Internal header: upstream time the router measured, turned into x-gateway-overhead-ms here. */
 export const UPSTREAM_MS_HEADER = 'x-gateway-upstream-ms';
 
+const NO_META: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
@@ -26,7 +28,7 @@ const SSE_HEADERS = {
 
 export function createRelay(o: RelayOptions): ReplySink & { finished(): boolean } {
   const { res } = o;
-  let meta: Record<string, string> = {};
+  let meta: Record<string, string> = NO_META;
   let streamRenderer: StreamRenderer | null = null;
   let done = false;
   // SSE text of the chunks rendered in this turn of the event loop, written at its end as one res.write: a provider
@@ -48,15 +50,22 @@ export function createRelay(o: RelayOptions): ReplySink & { finished(): boolean 
     return text;
   };
 
+  /** The response's gateway headers: what the stages sent (but the upstream time), the request id and the overhead. */
   function metaHeaders(): Record<string, string> {
     const h: Record<string, string> = { 'x-request-id': o.requestId };
     let upstreamMs = 0;
-    for (const [k, v] of Object.entries(meta)) {
+    for (const k in meta) {
+      const v = meta[k] as string;
       if (k === UPSTREAM_MS_HEADER) upstreamMs = Number(v) || 0;
       else h[k] = v;
     }
     h['x-gateway-overhead-ms'] = String(Math.max(0, o.now() - o.receivedAt - upstreamMs));
     return h;
+  }
+
+  /** Adds a chunk's headers to what the response will carry (the first chunk's are taken as they are: read-only). */
+  function addMeta(headers: Record<string, string>): void {
+    meta = meta === NO_META ? headers : { ...meta, ...headers };
   }
 
   function finish(outcome: 'ok' | 'error'): void {
@@ -78,7 +87,11 @@ export function createRelay(o: RelayOptions): ReplySink & { finished(): boolean 
       res.end();
       return;
     }
-    res.writeHead(status, { ...metaHeaders(), ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const headers = metaHeaders();
+    for (const k in extra) headers[k] = extra[k] as string;
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(body));
+    res.writeHead(status, headers);
     res.end(body);
   }
 
@@ -86,7 +99,7 @@ export function createRelay(o: RelayOptions): ReplySink & { finished(): boolean 
     if (done) return;
     switch (chunk.kind) {
       case 'head':
-        meta = { ...meta, ...chunk.headers };
+        addMeta(chunk.headers);
         if (o.stream) startStream();
         return;
       case 'data': {
@@ -100,12 +113,12 @@ export function createRelay(o: RelayOptions): ReplySink & { finished(): boolean 
         return;
       }
       case 'body':
-        meta = { ...meta, ...chunk.headers };
+        addMeta(chunk.headers);
         writeJson(chunk.status || 200, o.renderer.body(chunk.data ?? ''), {});
         finish('ok');
         return;
       case 'error': {
-        meta = { ...meta, ...chunk.headers };
+        addMeta(chunk.headers);
         const err = errorFromReply(chunk.status, chunk.data, chunk.headers);
         if (streamRenderer || res.headersSent) {
           res.end(streamRenderer ? drain(streamRenderer.error(err)) : undefined);

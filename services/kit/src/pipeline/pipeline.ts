@@ -160,19 +160,25 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     } catch (err) {
       result = Promise.reject(err);
     }
-    result
-      .catch((err: unknown) => {
-        const errorId = randomUUID();
-        logger.error({ err, errorId, requestId: env.requestId, stage: stage.name }, 'stage failed');
-        const gwErr = new GatewayError('internal_error', { params: { errorId } });
-        if (!answered) reply.send('error', gwErr.status, null, JSON.stringify(gwErr.toOpenAI()));
-        if (!completed) {
-          const evt = baseCompletedEvent(env, now());
-          evt.errorCode = gwErr.code;
-          complete(evt, env.trace);
+    // One reaction for both outcomes (a catch and a finally would chain two promises per request).
+    result.then(
+      () => releaseEntry(env.requestId, entry),
+      (err: unknown) => {
+        try {
+          const errorId = randomUUID();
+          logger.error({ err, errorId, requestId: env.requestId, stage: stage.name }, 'stage failed');
+          const gwErr = new GatewayError('internal_error', { params: { errorId } });
+          if (!answered) reply.send('error', gwErr.status, null, JSON.stringify(gwErr.toOpenAI()));
+          if (!completed) {
+            const evt = baseCompletedEvent(env, now());
+            evt.errorCode = gwErr.code;
+            complete(evt, env.trace);
+          }
+        } finally {
+          releaseEntry(env.requestId, entry);
         }
-      })
-      .finally(() => releaseEntry(env.requestId, entry));
+      },
+    );
   }
 
   function dispatch(env: RequestEnvelope): void {
