@@ -90,3 +90,19 @@ test("auth-keys - the grant's guardrail settings become envelope metadata; a key
   assert.deepEqual(auth.metadataOf(await auth.authenticate('sk-n')), {});
   assert.deepEqual(auth.metadataOf(await auth.authenticate('sk-master')), {});
 });
+
+test('auth-keys - secrets are compared by their sha256, also once the recent-digest memory has turned over', async () => {
+  const dir = directory({ 'sk-team': grant() });
+  const auth = createKeyAuthenticator({ deps: { directory: dir }, options: { masterKey: 'sk-master' } });
+  assert.equal((await auth.authenticate('sk-master')).keyId, 'master');
+  // More distinct secrets than the digest memory keeps: each is looked up under its own sha256.
+  const refused = await Promise.all(
+    Array.from({ length: 1_500 }, (_, i) => Promise.resolve().then(() => auth.authenticate(`sk-wrong-${i}`)).then(() => 'admitted', (e: unknown) => (e as GatewayError).code)),
+  );
+  assert.ok(refused.every((c) => c === 'invalid_api_key'));
+  assert.equal(dir.calls.length, 1_500);
+  assert.ok(dir.calls.every((h, i) => h === hash(`sk-wrong-${i}`)));
+  assert.equal((await auth.authenticate('sk-team')).keyId, 'k1');
+  assert.equal((await auth.authenticate('sk-master')).keyId, 'master', 'the master key, hashed again after eviction');
+  await assert.rejects(Promise.resolve().then(() => auth.authenticate('sk-master ')), (e: unknown) => e instanceof GatewayError && e.code === 'invalid_api_key');
+});
