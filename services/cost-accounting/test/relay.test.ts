@@ -1,15 +1,14 @@
 // Outbox relay against PGlite (and PostgreSQL when DATABASE_URL is set) with an in-memory sink.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PGlite } from '@electric-sql/pglite';
 import { avroCodec, schemaFingerprint } from '@ai-gateway/kit';
-import { createPgliteExecutor } from '../src/store/pglite.ts';
 import { avroEncoders } from '../src/store/spend-sql.ts';
 import { createSqlStore } from '../src/store/store.ts';
 import type { Store } from '../src/store/port.ts';
 import { backoffDelay, createOutboxRelay, type RecordSink } from '../src/relay/relay.ts';
 import type { RelayMessage } from '../src/relay/messages.ts';
 import { completedEvent } from './fixtures.ts';
+import { sharedPglite } from './pglite-harness.ts';
 import { DATABASE_URL, dropSchema, openPgStore } from './pg-harness.ts';
 
 
@@ -38,15 +37,9 @@ async function burst(store: Store, n: number, prefix = 'r'): Promise<void> {
 }
 
 describe('outbox relay on PGlite', () => {
-  let db: PGlite;
-  let n = 0;
-  before(async () => {
-    db = new PGlite();
-    await db.waitReady;
-  });
-  after(() => db.close());
+  const pglite = sharedPglite('relay');
   const open = async (json = false) => {
-    const sql = await createPgliteExecutor({ deps: { db }, options: { schema: `relay${++n}` } });
+    const sql = await pglite.executor();
     const store = createSqlStore({ deps: { sql, ...(json ? {} : { encoders: avroEncoders }) } });
     await store.migrate();
     return store;

@@ -1,29 +1,22 @@
 // The retention job over a real (in-memory PGlite) store: chunked deletes, the bound per run, the timer, stop.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { PGlite } from '@electric-sql/pglite';
 import { silentLogger } from '@ai-gateway/kit';
-import { createPgliteExecutor } from '../src/store/pglite.ts';
 import { createSqlStore } from '../src/store/store.ts';
 import type { Store } from '../src/store/port.ts';
 import { startRetention, type RetentionOptions } from '../src/service/retention.ts';
 import { completedEvent } from './fixtures.ts';
+import { sharedPglite } from './pglite-harness.ts';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const DAY = 86_400_000;
 
 describe('retention', () => {
-  let db: PGlite;
-  let n = 0;
-  before(async () => {
-    db = new PGlite();
-    await db.waitReady;
-  });
-  after(() => db.close());
+  const pglite = sharedPglite('r');
 
   /** A fresh store with `old` spend logs from ten days ago and `recent` from an hour ago; counts prune calls. */
   async function storeWith(old: number, recent: number): Promise<{ store: Store; calls: number[]; count(): Promise<number> }> {
-    const sql = await createPgliteExecutor({ deps: { db }, options: { schema: `r${++n}` } });
+    const sql = await pglite.executor();
     const store = createSqlStore({ deps: { sql } });
     await store.migrate();
     const events = [
