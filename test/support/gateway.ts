@@ -46,6 +46,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Postgres schema of the accounting store (a fresh one per test; see dropSchema); ignored on in-memory PGlite. */
   schema?: string;
+  /** Embedded: completed events held unrecorded before requests are shed. */
+  shedBacklog?: number;
 }
 
 /** Drops a test's accounting schema; nothing to do without DATABASE_URL (the store was in memory). */
@@ -78,7 +80,10 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
     });
   if (o.mode === 'embedded') {
     // Accounting in memory unless database_url is set: parallel test processes must not share `.data/`.
-    const gw = await startEmbedded({ config, logger, port: 0, host: '127.0.0.1', accounting: { dataDir: null, ...(o.schema ? { schema: o.schema } : {}) } });
+    const gw = await startEmbedded({
+      config, logger, port: 0, host: '127.0.0.1', accounting: { dataDir: null, ...(o.schema ? { schema: o.schema } : {}) },
+      ...(o.shedBacklog === undefined ? {} : { shedBacklog: o.shedBacklog }),
+    });
     const collector = await collect(gw.bus, subjectsFor(''));
     const close = async () => {
       await collector.stop();

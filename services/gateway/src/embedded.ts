@@ -9,6 +9,7 @@ import { decorateStage, deploymentsFromPolicy, startTelemetry, storeCheck, teamB
 import { tracedProviders } from './compose/traced-providers.ts';
 import { buildIngressAccounting, startAccounting, type AccountingLocation } from './compose/accounting.ts';
 import { reportRouters, startBillingExport } from './compose/relay.ts';
+import { backlogShedder, DEFAULT_SHED_BACKLOG } from './compose/overload.ts';
 
 export interface RunningGateway {
   url: string;
@@ -29,11 +30,15 @@ export interface EmbeddedOptions {
   bus?: Bus;
   /** Where embedded accounting keeps its data (default `.data/pg`; database_url wins). */
   accounting?: AccountingLocation;
+  /** Completed events held unrecorded before new requests are shed (default DEFAULT_SHED_BACKLOG). */
+  shedBacklog?: number;
 }
 
 export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway> {
-  // Interest retention: every durable here starts before the first request, so acked events need not be kept.
-  const bus = o.bus ?? createInProcessBus({ retention: 'interest' });
+  // Interest retention: every durable here starts before the first request, so acked events need not be kept,
+  // and none is dropped before every durable acked it (so the ingress sheds load when too many wait).
+  const inProcess = o.bus ? null : createInProcessBus({ retention: 'interest' });
+  const bus = o.bus ?? (inProcess as Bus);
   const slip = slipFor(o.config);
   const built = await buildStages(slip, { config: o.config, logger: o.logger, bus, providers: tracedProviders(o.providers) });
   const router = built.router;
@@ -60,6 +65,16 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
     routers: [telemetry.opsRouter, ...keys.routers, ...reports, ...cacheRouters({ config: o.config, bus, subjects: pipeline.subjects })],
     auth: keys.auth,
     admission: keys.admission,
+    ...(inProcess
+      ? {
+          overload: backlogShedder({
+            backlog: () => inProcess.durableBacklog(),
+            limit: o.shedBacklog ?? DEFAULT_SHED_BACKLOG,
+            logger: o.logger,
+            onShed: (model, tenant) => telemetry.recorder.recordShed(model, tenant.teamId, 503),
+          }),
+        }
+      : {}),
     logger: o.logger,
     ingressId,
     slip,

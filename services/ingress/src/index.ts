@@ -1,6 +1,6 @@
 // Public surface of @ai-gateway/ingress: the HTTP edge of the gateway.
 export { createApp, createInferenceFastPath, type AppExtensions } from './app.ts';
-export type { IngressContext, IngressOptions } from './context.ts';
+export type { IngressContext, IngressOptions, Overload } from './context.ts';
 export { masterKeyAuthenticator, extractToken, ANONYMOUS, type Authenticator } from './auth.ts';
 export type { ModelCatalog } from './catalog.ts';
 export { createKeyAuthenticator, type KeyAuthenticator, type KeyAuthOptions, type KeyDirectory, type KeyGrantView, type KeyChangeView } from './auth-keys.ts';

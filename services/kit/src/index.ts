@@ -4,7 +4,7 @@ export * from './contracts/index.ts';
 export * from './errors/index.ts';
 export * from './log/logger.ts';
 export * from './bus/port.ts';
-export { createInProcessBus, type InProcessBusOptions } from './bus/in-process.ts';
+export { createInProcessBus, type InProcessBusHandle, type InProcessBusOptions } from './bus/in-process.ts';
 export { Fifo } from './bus/fifo.ts';
 export { connectNatsBus, DEFAULT_STREAM, type NatsBusOptions } from './bus/nats.ts';
 export type { StreamOptions as BusStreamOptions } from './bus/nats-durable.ts';

@@ -98,6 +98,34 @@ describe('in-process bus', () => {
     await bus.close();
   });
 
+  test('in-process - interest retention loses nothing when a durable falls far behind; the backlog says how far', async () => {
+    // Held beyond maxStoredMessages: a billing consumer stalled by its store must still get every event afterwards.
+    const bus = createInProcessBus({ retention: 'interest', maxStoredMessages: 50 });
+    const held: Array<() => void> = [];
+    const got = new Set<number>();
+    const slow = await bus.consumeDurable('evt.b', 'billing', (m) => {
+      got.add(m.data[0]! + 256 * m.data[1]!);
+      held.push(() => m.ack());
+    }, { maxInFlight: 20 });
+    for (let i = 0; i < 600; i++) await bus.publishDurable('evt.b', new Uint8Array([i % 256, i >> 8]));
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(got.size, 20, 'only maxInFlight out while nothing is acked');
+    assert.ok(bus.durableBacklog() >= 600 - 64, `held: ${bus.durableBacklog()}`);
+    for (let round = 0; round < 100 && got.size < 600; round++) {
+      for (const ack of held.splice(0)) ack();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    for (const ack of held.splice(0)) ack();
+    assert.equal(got.size, 600, 'every message reached the lagging durable');
+    for (let i = 0; i < 64; i++) await bus.publishDurable('evt.b', new Uint8Array([0, 0]), { 'idempotency-key': `tail-${i}` });
+    for (let round = 0; round < 50 && held.length < 64; round++) await new Promise((r) => setTimeout(r, 2));
+    for (const ack of held.splice(0)) ack();
+    await bus.publishDurable('evt.b', new Uint8Array([1, 0]));
+    assert.ok(bus.durableBacklog() <= 65, `acked messages are trimmed (every 64 appends): ${bus.durableBacklog()}`);
+    await slow.stop();
+    await bus.close();
+  });
+
   test('in-process - a handler that throws gets its message again', async () => {
     const bus = createInProcessBus();
     const deliveries: number[] = [];

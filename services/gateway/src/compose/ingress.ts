@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig, Logger, Pipeline, openai } from '@ai-gateway/kit';
-import { createApp, createInferenceFastPath, masterKeyAuthenticator, type Admission, type AppExtensions, type Authenticator, type IngressContext, type ModelCatalog } from '@ai-gateway/ingress';
+import { createApp, createInferenceFastPath, masterKeyAuthenticator, type Admission, type AppExtensions, type Authenticator, type IngressContext, type ModelCatalog, type Overload } from '@ai-gateway/ingress';
 import { aliasesFrom, virtualModelsFrom } from './router.ts';
 
 export function newIngressId(): string {
@@ -40,6 +40,8 @@ export interface IngressServerOptions {
   auth?: Authenticator;
   /** Model access, limits and budgets (cost accounting); absent = admit everything. */
   admission?: Admission;
+  /** Load shedding (embedded: while completed events wait to be recorded); absent = never shed. */
+  overload?: Overload;
   /** Extra routers (ops: /metrics and health; admin API). */
   routers?: AppExtensions['routers'];
 }
@@ -50,6 +52,7 @@ export function buildIngressServer(o: IngressServerOptions): Server {
     pipeline: o.pipeline,
     auth: o.auth ?? masterKeyAuthenticator(gs.master_key ?? null),
     ...(o.admission ? { admission: o.admission } : {}),
+    ...(o.overload ? { overload: o.overload } : {}),
     catalog: buildCatalog(o.config, o.resolves),
     logger: o.logger.child({ service: 'ingress' }),
     options: {

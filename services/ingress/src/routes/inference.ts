@@ -59,6 +59,7 @@ export async function serveInference(ctx: IngressContext, route: InferenceRoute,
   const requestId = requestIdOf(req);
   let tenant: Tenant | null = null;
   let model = '';
+  let shed = false;
   try {
     tenant = await ctx.auth.authenticate(extractToken(req.headers));
     const raw = await readJsonObject(req, ctx.options.maxBodyBytes);
@@ -68,6 +69,11 @@ export async function serveInference(ctx: IngressContext, route: InferenceRoute,
     if (!ctx.catalog.resolves(model)) {
       const available = ctx.catalog.list().map((m) => m.id).join(', ');
       throw new GatewayError('model_not_found', { params: { model, available }, param: 'model' });
+    }
+    if (ctx.overload?.shedding()) {
+      shed = true;
+      ctx.overload.onShed?.(model, tenant);
+      throw new GatewayError('service_unavailable', { params: { detail: 'The gateway is busy recording earlier requests; retry shortly.' }, retryAfterS: 1 });
     }
     const stream = route.callType !== 'embedding' && body['stream'] === true;
     // Model access, limits and budget: a reservation under the request id, settled by its completed event.
@@ -99,7 +105,7 @@ export async function serveInference(ctx: IngressContext, route: InferenceRoute,
   } catch (err) {
     const gwErr = toGatewayError(err, ctx.logger, { requestId });
     sendError(res, gwErr, route.inboundApi, { 'x-request-id': requestId });
-    if (tenant) reportRejected(ctx, route, requestId, tenant, model, receivedAt, gwErr);
+    if (tenant && !shed) reportRejected(ctx, route, requestId, tenant, model, receivedAt, gwErr);
     ctx.logger.info({ requestId, model, status: gwErr.status, code: gwErr.code }, 'request rejected');
   }
 }

@@ -4,7 +4,11 @@ import { Fifo } from './fifo.ts';
 import { assertValidSubject, matchTokens } from './subject.ts';
 
 export interface DurableLogOptions {
-  /** Messages kept (limits retention, oldest dropped first); durables created later replay what is kept. */
+  /**
+   * Limits retention: messages kept, oldest dropped first (durables created later replay what is kept). Interest
+   * retention never drops a message a durable still needs: a consumer that falls behind is the caller's to see
+   * (`backlog`) and to slow the producers for, not a reason to lose what it has not recorded.
+   */
   maxMessages: number;
   /** Window in which a repeated `idempotency-key` header is dropped (JetStream's duplicate window). */
   duplicateWindowMs: number;
@@ -58,6 +62,12 @@ export class DurableLog {
     return this.nextSeq - 1;
   }
 
+  /** Messages held: under interest retention, those some durable has not acked yet. */
+  get backlog(): number {
+    if (this.options.retention === 'interest') this.trimAcked();
+    return this.log.size;
+  }
+
   get(seq: number): StoredMessage | undefined {
     return this.log.at(seq - this.firstSeq);
   }
@@ -66,8 +76,9 @@ export class DurableLog {
     assertValidSubject(subject, false);
     if (this.isDuplicate(headers['idempotency-key'])) return;
     this.log.push({ seq: this.nextSeq++, subject, payload, bytes: undefined, headers, tokens: undefined });
-    if (this.log.size > this.options.maxMessages) this.log.shift();
-    else if (this.options.retention === 'interest' && this.nextSeq % TRIM_EVERY === 0) this.trimAcked();
+    if (this.options.retention === 'interest') {
+      if (this.nextSeq % TRIM_EVERY === 0) this.trimAcked();
+    } else if (this.log.size > this.options.maxMessages) this.log.shift();
     for (const d of this.durables.values()) d.pump();
   }
 

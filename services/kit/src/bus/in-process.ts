@@ -15,7 +15,7 @@ import {
 import { assertValidSubject, isWildcard, matchTokens } from './subject.ts';
 
 export interface InProcessBusOptions {
-  /** Durable messages kept in memory (oldest dropped first). Default 10 000. */
+  /** Limits retention: durable messages kept in memory (oldest dropped first). Default 10 000. */
   maxStoredMessages?: number;
   /** Window for dropping a repeated `idempotency-key` on publishDurable. Default 120 000 ms. */
   duplicateWindowMs?: number;
@@ -59,7 +59,7 @@ function addToGroup(groups: Map<string, LocalSub[]> | undefined, sub: LocalSub):
   return all;
 }
 
-class InProcessBus implements Bus {
+class InProcessBus implements InProcessBusHandle {
   private readonly literal = new Map<string, LocalSub[]>();
   private wildcards: LocalSub[] = [];
   private readonly inboxes = new Map<string, PendingReply>();
@@ -142,6 +142,10 @@ class InProcessBus implements Bus {
     return Promise.resolve();
   }
 
+  durableBacklog(): number {
+    return this.durable.backlog;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -208,6 +212,12 @@ class InProcessBus implements Bus {
 }
 
 /** The embedded-mode bus: everything in memory, delivery always asynchronous to the publisher. */
-export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
+/** The in-process bus, which can also tell how many durable messages it holds. */
+export interface InProcessBusHandle extends Bus {
+  /** Durable messages held (under interest retention: not yet acked by every durable). */
+  durableBacklog(): number;
+}
+
+export function createInProcessBus(options: InProcessBusOptions = {}): InProcessBusHandle {
   return new InProcessBus(options);
 }

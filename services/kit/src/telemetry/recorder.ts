@@ -22,6 +22,8 @@ export interface MetricsRecorder {
   teamLabel(teamId: string | null): string;
   /** Gateway time of one request excluding the provider (measured where the reply arrives). */
   observeOverhead(seconds: number): void;
+  /** A request refused at the edge with no completed event (load shedding): counted under its status. */
+  recordShed(model: string, teamId: string | null, status: number): void;
   readonly metrics: GatewayMetrics;
 }
 
@@ -71,6 +73,9 @@ export function createMetricsRecorder({ deps, options = {} }: { deps: { metrics:
     teamLabel: (teamId) => (options.teamLabels === false || !teamId ? NO_TEAM : teams.value(teamId)),
     observeOverhead(seconds) {
       metrics.overhead.observe(seconds);
+    },
+    recordShed(model, teamId, status) {
+      metrics.requests.inc({ model: models.value(model || 'unknown'), status: String(status), team: options.teamLabels === false || !teamId ? NO_TEAM : teams.value(teamId) });
     },
     metrics,
   };
