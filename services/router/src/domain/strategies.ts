@@ -26,10 +26,14 @@ function orderOf(d: DeploymentRef): number {
 }
 
 /** The deployments sharing the lowest order value (null order ranks after every number). */
-export function lowestOrderTier<D extends DeploymentRef>(candidates: readonly D[]): D[] {
+export function lowestOrderTier<D extends DeploymentRef>(candidates: readonly D[]): readonly D[] {
   let min = Number.POSITIVE_INFINITY;
-  for (const d of candidates) min = Math.min(min, orderOf(d));
-  return candidates.filter((d) => orderOf(d) === min);
+  let max = Number.NEGATIVE_INFINITY;
+  for (const d of candidates) {
+    min = Math.min(min, orderOf(d));
+    max = Math.max(max, orderOf(d));
+  }
+  return min === max ? candidates : candidates.filter((d) => orderOf(d) === min);
 }
 
 function pickRandom<T>(items: readonly T[], rand: Rand): T | null {
@@ -151,7 +155,8 @@ export function selectDeployment<D extends DeploymentRef>(
   opts: SelectOptions = {},
 ): D | null {
   // A deployment without rpm/tpm limits always has capacity: its load is not read (nor built) for that.
-  const open = candidates.filter((d) => (d.rpm === null && d.tpm === null) || hasCapacity(d, state.load(d.id, now), opts.estimatedTokens ?? 0));
+  const fits = (d: D): boolean => (d.rpm === null && d.tpm === null) || hasCapacity(d, state.load(d.id, now), opts.estimatedTokens ?? 0);
+  const open = candidates.every(fits) ? candidates : candidates.filter(fits);
   const tier = lowestOrderTier(open);
   if (tier.length === 0) return null;
   if (tier.length === 1) {
