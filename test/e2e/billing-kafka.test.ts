@@ -59,13 +59,16 @@ function startRelay(schema: string, onLine: (e: { event: string; total?: number 
 
 const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
-/** The records of this run (request ids start with `runId-`), with partition, key and headers. */
-function startConsumer(runId: string, seen: Seen[]): Promise<Consumer> {
+/**
+ * The records of this run, with partition, key and headers: by default those whose request ids start with `runId-`;
+ * `ours` decides instead (requests through a gateway get the gateway's ids, known only once answered).
+ */
+function startConsumer(runId: string, seen: Seen[], ours: (requestId: string) => boolean = (id) => id.startsWith(`${runId}-`)): Promise<Consumer> {
   return startRecordConsumer(`billing-e2e-${runId}`, ({ topic, partition, message, header }) => {
     const value = message.value ?? Buffer.alloc(0);
     const fp = header('schema-fingerprint') ?? '';
     const rec = topic === BILLING_TOPIC ? { ...avroCodec.decodeBilling(value, fp), seq: null } : avroCodec.decodeAudit(value, fp);
-    if (!rec.requestId.startsWith(`${runId}-`)) return;
+    if (!ours(rec.requestId)) return;
     seen.push({ topic, partition, key: message.key?.toString() ?? '', idempotencyKey: header('idempotency-key') ?? '', fingerprint: fp, requestId: rec.requestId, seq: rec.seq });
   });
 }
@@ -177,18 +180,22 @@ for (const mode of MODES) {
     const runId = `bm${mode[0]}${Date.now().toString(36)}${process.pid}`;
     const schema = `billing_mode_${runId}`;
     const seen: Seen[] = [];
-    const consumer = await startConsumer(runId, seen);
+    const ids: string[] = [];
+    // The records arrive after their requests are answered (and their ids known): accounting, then the outbox relay.
+    const consumer = await startConsumer(runId, seen, (id) => ids.includes(id));
     const { gw, close } = await startKafkaGateway(mode, schema);
     try {
       const auth = { authorization: `Bearer ${MASTER_KEY}` };
-      const ids = [0, 1, 2].map((i) => `${runId}-req-${i}`);
-      for (const id of ids) {
+      // The clients' own ids are echoed; the records are keyed by the gateway's (x-gateway-request-id).
+      const clientIds = [0, 1, 2].map((i) => `${runId}-req-${i}`);
+      for (const clientId of clientIds) {
         const res = await fetch(`${gw.url}/v1/chat/completions`, {
-          method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'x-request-id': id },
+          method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'x-request-id': clientId },
           body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'bill me' }] }),
         });
         assert.equal(res.status, 200);
-        assert.equal(res.headers.get('x-request-id'), id);
+        assert.equal(res.headers.get('x-request-id'), clientId);
+        ids.push(res.headers.get('x-gateway-request-id') ?? '');
         await res.arrayBuffer();
       }
       const got = () => new Set(seen.map((s) => `${s.topic}|${s.requestId}`));
@@ -196,10 +203,12 @@ for (const mode of MODES) {
       for (const s of seen) assert.equal(s.idempotencyKey, s.requestId);
 
       const day = new Date().toISOString().slice(0, 10);
-      const logs = await fetch(`${gw.url}/spend/logs?request_id=${ids[0]}`, { headers: auth });
-      assert.equal(logs.status, 200);
-      const rows = (await logs.json()) as { request_id: string; model: string; spend: number }[];
-      assert.deepEqual(rows.map((r) => r.request_id), [ids[0]]);
+      for (const asked of [ids[0], clientIds[0]]) {
+        const logs = await fetch(`${gw.url}/spend/logs?request_id=${asked}`, { headers: auth });
+        assert.equal(logs.status, 200);
+        const rows = (await logs.json()) as { request_id: string; metadata: { client_request_id: string | null } }[];
+        assert.deepEqual(rows.map((r) => [r.request_id, r.metadata.client_request_id]), [[ids[0], clientIds[0]]], 'found by either id');
+      }
       const report = await fetch(`${gw.url}/global/spend/report?start_date=${day}&end_date=${day}&group_by=model`, { headers: auth });
       assert.equal(report.status, 200);
       const byModel = (await report.json()) as { model: string; total_requests: number }[];

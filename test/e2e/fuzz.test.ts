@@ -16,6 +16,10 @@ interface Answer {
   status: number;
   contentType: string;
   text: string;
+  /** x-request-id as answered: the client's own when it sent one. */
+  echoedId: string;
+  /** The gateway's request id (x-gateway-request-id when the client chose its own). */
+  gatewayId: string;
 }
 
 /** POST over node:http (raw bytes and any header are allowed), bounded by a timeout: a hang fails the property. */
@@ -27,7 +31,10 @@ function post(base: string, path: string, body: string | Buffer, headers: Record
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({
+          status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8'),
+          echoedId: String(res.headers['x-request-id'] ?? ''), gatewayId: String(res.headers['x-gateway-request-id'] ?? res.headers['x-request-id'] ?? ''),
+        }));
         res.on('error', reject);
       },
     );
@@ -183,8 +190,9 @@ general_settings:
         fc.asyncProperty(caseArb, async ([path, field, value]) => {
           const body = withValue(VALID[path], field, value);
           const id = `fz-${mode}-${ids.length}-${Date.now()}`;
-          ids.push(id);
           const a = await post(gw.url, path, JSON.stringify(body), { 'x-request-id': id });
+          assert.equal(a.echoedId, id, 'the client id is echoed');
+          ids.push(a.gatewayId);
           if (body['stream'] === true && path !== '/v1/embeddings') assertStreamAnswer(path, a);
           else assertJsonAnswer(path, a);
         }),

@@ -246,7 +246,7 @@ model_list:
         body: JSON.stringify({ model: 'cheap', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
       });
       assert.equal(res.status, 200);
-      const evt = await gw.eventFor(res.headers.get('x-request-id') ?? '');
+      const evt = await gw.eventFor(res.headers.get('x-gateway-request-id') ?? '');
       assert.equal(evt.tenant.teamId, team);
       assert.equal(evt.tenant.projectId, 'apollo');
       assert.ok(evt.costUsd > 0);

@@ -45,7 +45,8 @@ async function chat(gw: TestGateway, requestId: string, body: Record<string, unk
 async function logLineOf(gw: TestGateway, requestId: string): Promise<LogLine> {
   const deadline = Date.now() + 5_000;
   for (;;) {
-    const line = gw.logs.map((l) => JSON.parse(l) as LogLine).find((l) => l['msg'] === 'request completed' && l['requestId'] === requestId);
+    // The client chose its own x-request-id: the line carries it as clientRequestId beside the gateway's requestId.
+    const line = gw.logs.map((l) => JSON.parse(l) as LogLine).find((l) => l['msg'] === 'request completed' && l['clientRequestId'] === requestId);
     if (line) return line;
     if (Date.now() > deadline) throw new Error(`no request log line for ${requestId}`);
     await new Promise((r) => setTimeout(r, 10));

@@ -49,7 +49,8 @@ guardrails:
   async function traceOf(requestId: string): Promise<ReadableSpan[]> {
     const deadline = Date.now() + 5000;
     for (;;) {
-      const root = spans.getFinishedSpans().find((s) => s.attributes['gateway.request_id'] === requestId && s.kind === SpanKind.SERVER);
+      // The client chose its own x-request-id: the server span carries it beside the gateway's id.
+      const root = spans.getFinishedSpans().find((s) => s.attributes['gateway.client_request_id'] === requestId && s.kind === SpanKind.SERVER);
       const all = root ? spans.getFinishedSpans().filter((s) => s.spanContext().traceId === root.spanContext().traceId) : [];
       if (root && all.some((s) => s.kind === SpanKind.CLIENT) && all.some((s) => s.name === 'stage router')) return all;
       if (Date.now() > deadline) return all;

@@ -67,7 +67,8 @@ export async function startTestGateway(o: StartOptions): Promise<TestGateway> {
   const eventFor = async (requestId: string, timeoutMs = 5_000): Promise<CompletedEvent> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = events.find((e) => e.requestId === requestId);
+      // By the gateway's request id, or by the client's own x-request-id (kept in the event's metadata).
+      const found = events.find((e) => e.requestId === requestId || e.metadata['x-request-id'] === requestId);
       if (found) return found;
       if (Date.now() > deadline) throw new Error(`no completed event for ${requestId} within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));

@@ -38,7 +38,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     withStore(async ({ store, sql }) => {
       assert.deepEqual(await store.migrate(), []);
       const rows = await sql.query('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => r['version']), [1, 2, 3, 4]);
+      assert.deepEqual(rows.map((r) => r['version']), [1, 2, 3, 4, 5]);
     }));
 
   test(`${name} - keys are stored by sha256 hash with a display prefix, alias unique`, () =>
@@ -194,6 +194,18 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.deepEqual(n[0], { s: 1, a: 1 });
       await store.markPublished([outbox[0]!.id], T0 + 3000);
       assert.deepEqual((await store.pendingOutbox(10)).map((o) => o.idempotencyKey), ['audit:req-1']);
+    }));
+
+  test(`${name} - a spend log keeps the client's own x-request-id and is found by either id`, () =>
+    withStore(async ({ store }) => {
+      await store.recordCompletedBatch([
+        completedEvent({ requestId: 'gw-1', metadata: { 'x-request-id': 'client-7' } }),
+        completedEvent({ requestId: 'gw-2', metadata: { 'x-request-id': 'client-7' } }),
+        completedEvent({ requestId: 'gw-3' }),
+      ], T0);
+      const byClient = await store.querySpendLogs({ requestId: 'client-7', limit: 10 });
+      assert.deepEqual(byClient.map((e) => [e.requestId, e.clientRequestId]).sort(), [['gw-1', 'client-7'], ['gw-2', 'client-7']]);
+      assert.deepEqual((await store.querySpendLogs({ requestId: 'gw-3', limit: 10 })).map((e) => [e.requestId, e.clientRequestId]), [['gw-3', null]]);
     }));
 
   test(`${name} - retention deletes old spend logs in chunks and published outbox rows, never pending ones nor the audit chain`, () =>

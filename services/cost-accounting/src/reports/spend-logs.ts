@@ -30,6 +30,7 @@ export function litellmSpendLog(e: SpendLogEntry, keyAlias: string | null = null
     response: {},
     metadata: {
       user_api_key_alias: keyAlias,
+      client_request_id: e.clientRequestId,
       project_id: e.projectId,
       requested_model: e.requestedModel,
       outcome: e.outcome,

@@ -180,6 +180,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE outbox ADD COLUMN traceparent text;
     `,
   },
+  {
+    version: 5,
+    name: "spend logs keep the client's own x-request-id beside the gateway's request id",
+    sql: `
+      -- The client's correlation id (null when it sent none); the request id stays the gateway's, unique per request.
+      ALTER TABLE spend_logs ADD COLUMN client_request_id text;
+      CREATE INDEX spend_logs_client_request_idx ON spend_logs (client_request_id) WHERE client_request_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies missing migrations in order, each in its own transaction under an advisory lock. Returns versions applied. */

@@ -2,6 +2,7 @@
 import { ms, num, numOrNull, str, strOrNull, type SqlRunner } from './sql.ts';
 
 export interface SpendLogFilter {
+  /** The gateway's request id, or the client's own x-request-id. */
   requestId?: string;
   keyId?: string;
   teamId?: string;
@@ -16,6 +17,8 @@ export interface SpendLogFilter {
 
 export interface SpendLogEntry {
   requestId: string;
+  /** The client's own x-request-id, when it sent one. */
+  clientRequestId: string | null;
   keyId: string | null;
   teamId: string | null;
   userId: string | null;
@@ -63,7 +66,7 @@ export interface SpendTotalsRow {
 
 function entryOf(r: Record<string, unknown>): SpendLogEntry {
   return {
-    requestId: str(r, 'request_id'), keyId: strOrNull(r, 'key_id'), teamId: strOrNull(r, 'team_id'), userId: strOrNull(r, 'user_id'),
+    requestId: str(r, 'request_id'), clientRequestId: strOrNull(r, 'client_request_id'), keyId: strOrNull(r, 'key_id'), teamId: strOrNull(r, 'team_id'), userId: strOrNull(r, 'user_id'),
     projectId: strOrNull(r, 'project_id'), requestedModel: str(r, 'requested_model'), modelGroup: strOrNull(r, 'model_group'),
     deploymentId: strOrNull(r, 'deployment_id'), provider: strOrNull(r, 'provider'), providerModel: strOrNull(r, 'provider_model'),
     promptTokens: num(r, 'prompt_tokens'), completionTokens: num(r, 'completion_tokens'), cachedTokens: num(r, 'cached_tokens'),
@@ -81,7 +84,7 @@ export async function selectSpendLogs(sql: SqlRunner, f: SpendLogFilter): Promis
     params.push(value);
     where.push(clause(`$${params.length}`));
   };
-  if (f.requestId !== undefined) add((p) => `request_id = ${p}`, f.requestId);
+  if (f.requestId !== undefined) add((p) => `(request_id = ${p} OR client_request_id = ${p})`, f.requestId);
   if (f.keyId !== undefined) add((p) => `key_id = ${p}`, f.keyId);
   if (f.teamId !== undefined) add((p) => `team_id = ${p}`, f.teamId);
   if (f.userId !== undefined) add((p) => `user_id = ${p}`, f.userId);

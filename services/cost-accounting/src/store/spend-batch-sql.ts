@@ -1,6 +1,6 @@
 // recordCompletedBatch: many completed events in ONE transaction with set-based SQL (spend logs idempotent on
 // request id, holds settled and spend added per budget scope, billing/audit outbox rows, audit chain links).
-import type { AuditRecord, CompletedEvent } from '@ai-gateway/kit';
+import { CLIENT_REQUEST_ID_METADATA, type AuditRecord, type CompletedEvent } from '@ai-gateway/kit';
 import { scopesOf } from '../domain/ledger.ts';
 import { auditHash } from './audit.ts';
 import { rollDueBudgets } from './budgets-sql.ts';
@@ -35,6 +35,7 @@ const SPEND_COLUMNS: readonly Column<CompletedEvent>[] = [
   ['error_code', 'text', (e) => e.errorCode], ['latency_ms', 'int', (e) => Math.round(e.latencyMs)],
   ['ttft_ms', 'int', (e) => (e.ttftMs === null ? null : Math.round(e.ttftMs))], ['attempts', 'int', (e) => e.attempts],
   ['started_at', 'timestamptz', (e) => iso(e.receivedAtMs)], ['finished_at', 'timestamptz', (e) => iso(e.finishedAtMs)],
+  ['client_request_id', 'text', (e) => e.metadata[CLIENT_REQUEST_ID_METADATA] ?? null],
 ];
 
 // Arrays in, one statement out: the text stays the same for any batch size (no per-size statement to parse).

@@ -8,6 +8,8 @@ export interface RelayOptions {
   stream: boolean;
   renderer: Renderer;
   requestId: string;
+  /** x-request-id (and x-gateway-request-id when the client chose its own id) for the response. */
+  idHeaders: Readonly<Record<string, string>>;
   receivedAt: number;
   now: () => number;
   /** Called once when the response is complete (successfully or not). */
@@ -52,7 +54,7 @@ export function createRelay(o: RelayOptions): ReplySink & { finished(): boolean 
 
   /** The response's gateway headers: what the stages sent (but the upstream time), the request id and the overhead. */
   function metaHeaders(): Record<string, string> {
-    const h: Record<string, string> = { 'x-request-id': o.requestId };
+    const h: Record<string, string> = { ...o.idHeaders };
     let upstreamMs = 0;
     for (const k in meta) {
       const v = meta[k] as string;

@@ -1,6 +1,7 @@
 // Inference endpoints: authenticate, parse, validate, build the envelope, dispatch it and relay the reply.
 import { randomUUID } from 'node:crypto';
 import {
+  CLIENT_REQUEST_ID_METADATA,
   GatewayError,
   baseCompletedEvent,
   isSafeToken,
@@ -30,9 +31,19 @@ export interface InferenceRoute {
 /** Headers copied into envelope metadata: per-request controls for later stages. */
 const METADATA_HEADERS = ['cache-control', 'x-gateway-task', 'x-gateway-cache-namespace', 'x-gateway-guardrails', 'x-gateway-context-policy'];
 
-export function requestIdOf(req: Request): string {
+/**
+ * The client's own x-request-id: echoed on the response and kept on the request's records as a correlation id, but
+ * never its identity. Identity must be unique: two requests under one client id would share a reply subject (one
+ * could receive the other's answer) and a spend key (the second would go unbilled).
+ */
+export function clientRequestIdOf(req: Request): string | null {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && isSafeToken(given) ? given : randomUUID();
+  return typeof given === 'string' && isSafeToken(given) ? given : null;
+}
+
+/** The response's id headers: the client's id echoed (with the gateway's beside it), or the gateway's. */
+function idHeadersOf(requestId: string, clientRequestId: string | null): Record<string, string> {
+  return clientRequestId === null ? { 'x-request-id': requestId } : { 'x-request-id': clientRequestId, 'x-gateway-request-id': requestId };
 }
 
 function projectOf(req: Request, body: Record<string, unknown>): string | null {
@@ -45,18 +56,21 @@ function projectOf(req: Request, body: Record<string, unknown>): string | null {
   return null;
 }
 
-function metadataOf(req: Request): Record<string, string> {
+function metadataOf(req: Request, clientRequestId: string | null, admitted: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of METADATA_HEADERS) {
     const v = req.headers[name];
     if (typeof v === 'string' && v.length > 0) out[name] = v.slice(0, 256);
   }
+  if (clientRequestId !== null) out[CLIENT_REQUEST_ID_METADATA] = clientRequestId;
+  if (admitted) for (const k in admitted) out[k] = admitted[k] as string;
   return out;
 }
 
 export async function serveInference(ctx: IngressContext, route: InferenceRoute, req: Request, res: Response): Promise<void> {
   const receivedAt = ctx.now();
-  const requestId = requestIdOf(req);
+  const requestId = randomUUID();
+  const clientRequestId = clientRequestIdOf(req);
   let tenant: Tenant | null = null;
   let model = '';
   let shed = false;
@@ -92,7 +106,7 @@ export async function serveInference(ctx: IngressContext, route: InferenceRoute,
       trace: { traceparent: headerOf(req, 'traceparent'), tracestate: headerOf(req, 'tracestate') },
       receivedAtMs: receivedAt,
       deadlineMs: receivedAt + ctx.options.requestTimeoutMs,
-      metadata: ticket ? { ...metadataOf(req), ...ticket.metadata } : metadataOf(req),
+      metadata: metadataOf(req, clientRequestId, ticket?.metadata),
       verdicts: [],
       body: JSON.stringify(body),
     };
@@ -104,9 +118,9 @@ export async function serveInference(ctx: IngressContext, route: InferenceRoute,
     }
   } catch (err) {
     const gwErr = toGatewayError(err, ctx.logger, { requestId });
-    sendError(res, gwErr, route.inboundApi, { 'x-request-id': requestId });
-    if (tenant && !shed) reportRejected(ctx, route, requestId, tenant, model, receivedAt, gwErr);
-    ctx.logger.info({ requestId, model, status: gwErr.status, code: gwErr.code }, 'request rejected');
+    sendError(res, gwErr, route.inboundApi, idHeadersOf(requestId, clientRequestId));
+    if (tenant && !shed) reportRejected(ctx, route, requestId, clientRequestId, tenant, model, receivedAt, gwErr);
+    ctx.logger.info({ requestId, ...(clientRequestId === null ? {} : { clientRequestId }), model, status: gwErr.status, code: gwErr.code }, 'request rejected');
   }
 }
 
@@ -122,6 +136,7 @@ function dispatchAndRelay(ctx: IngressContext, route: InferenceRoute, env: Reque
     stream: env.stream,
     renderer: route.renderer(env.model),
     requestId: env.requestId,
+    idHeaders: idHeadersOf(env.requestId, env.metadata[CLIENT_REQUEST_ID_METADATA] ?? null),
     receivedAt: env.receivedAtMs,
     now: ctx.now,
     onDone: () => {
@@ -151,6 +166,7 @@ function reportRejected(
   ctx: IngressContext,
   route: InferenceRoute,
   requestId: string,
+  clientRequestId: string | null,
   tenant: Tenant,
   model: string,
   receivedAt: number,
@@ -168,7 +184,7 @@ function reportRejected(
     trace: { traceparent: null, tracestate: null },
     receivedAtMs: receivedAt,
     deadlineMs: receivedAt,
-    metadata: {},
+    metadata: (clientRequestId === null ? {} : { [CLIENT_REQUEST_ID_METADATA]: clientRequestId }) as Record<string, string>,
     verdicts: [],
     body: '',
   } satisfies RequestEnvelope;

@@ -1,6 +1,9 @@
 // Builds the completed event of a request from its envelope, so every stage reports the same way.
 import type { CompletedEvent, RequestEnvelope } from '../contracts/types.ts';
 
+/** Envelope and completed-event metadata key of the client's own x-request-id (a correlation id, not the identity). */
+export const CLIENT_REQUEST_ID_METADATA = 'x-request-id';
+
 /** Metadata keys with this prefix stay between stages: never in completed events, audit or logs. */
 export const PRIVATE_METADATA_PREFIX = 'x-gateway-private-';
 

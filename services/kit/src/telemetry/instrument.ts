@@ -2,6 +2,7 @@
 import { SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
 import type { ReplyChunk, RequestEnvelope } from '../contracts/types.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
+import { CLIENT_REQUEST_ID_METADATA } from '../pipeline/completed.ts';
 import type { ReplySink, Stage, StageContext } from '../pipeline/stage.ts';
 import { tracingActive } from './sdk.ts';
 import { annotateCompleted, contextFromTrace, gatewayTracer, traceFromContext } from './tracing.ts';
@@ -91,6 +92,9 @@ export function instrumentPipeline({ deps }: { deps: InstrumentedPipelineDeps })
         },
         parent,
       );
+      // The client's own x-request-id, when it sent one: the id its logs know the request by.
+      const clientRequestId = env.metadata[CLIENT_REQUEST_ID_METADATA];
+      if (clientRequestId !== undefined) span.setAttribute('gateway.client_request_id', clientRequestId);
       if (st) {
         st.span = span;
         st.receivedAt = env.receivedAtMs;

@@ -35,6 +35,8 @@ export interface RequestLogFields {
   cache: string;
   guardrails: string[];
   promptDigest: string | null;
+  /** The client's own x-request-id, when it sent one (requestId is always the gateway's). */
+  clientRequestId?: string;
   /** Prompt messages (chat), prompt or input: present only with prompt logging on. */
   messages?: unknown;
   /** Response text: present only with prompt logging on. */
@@ -73,6 +75,8 @@ export function requestLogFields(evt: CompletedEvent): RequestLogFields {
     guardrails: evt.verdicts.filter((v) => v.action !== 'pass').map((v) => `${v.guardrail}:${v.action}`),
     promptDigest: evt.promptDigest,
   };
+  const clientRequestId = evt.metadata['x-request-id'];
+  if (clientRequestId !== undefined) fields.clientRequestId = clientRequestId;
   if (evt.metadata[PROMPT_LOG_METADATA.messages] !== undefined || evt.metadata[PROMPT_LOG_METADATA.response] !== undefined) Object.assign(fields, promptLogOf(evt));
   return fields;
 }
