@@ -38,6 +38,8 @@ interface Seen {
   fingerprint: string;
   requestId: string;
   seq: number | null;
+  /** Billing records: the client's own x-request-id. */
+  clientRequestId: string | null;
 }
 
 function startRelay(schema: string, onLine: (e: { event: string; total?: number }) => void): ChildProcess {
@@ -67,9 +69,9 @@ function startConsumer(runId: string, seen: Seen[], ours: (requestId: string) =>
   return startRecordConsumer(`billing-e2e-${runId}`, ({ topic, partition, message, header }) => {
     const value = message.value ?? Buffer.alloc(0);
     const fp = header('schema-fingerprint') ?? '';
-    const rec = topic === BILLING_TOPIC ? { ...avroCodec.decodeBilling(value, fp), seq: null } : avroCodec.decodeAudit(value, fp);
+    const rec = topic === BILLING_TOPIC ? { ...avroCodec.decodeBilling(value, fp), seq: null } : { ...avroCodec.decodeAudit(value, fp), clientRequestId: null };
     if (!ours(rec.requestId)) return;
-    seen.push({ topic, partition, key: message.key?.toString() ?? '', idempotencyKey: header('idempotency-key') ?? '', fingerprint: fp, requestId: rec.requestId, seq: rec.seq });
+    seen.push({ topic, partition, key: message.key?.toString() ?? '', idempotencyKey: header('idempotency-key') ?? '', fingerprint: fp, requestId: rec.requestId, seq: rec.seq, clientRequestId: rec.clientRequestId });
   });
 }
 
@@ -201,6 +203,9 @@ for (const mode of MODES) {
       const got = () => new Set(seen.map((s) => `${s.topic}|${s.requestId}`));
       await until('billing and audit records on Kafka', () => ids.every((id) => got().has(`${BILLING_TOPIC}|${id}`) && got().has(`${AUDIT_TOPIC}|${id}`)), 30_000);
       for (const s of seen) assert.equal(s.idempotencyKey, s.requestId);
+      for (const [i, id] of ids.entries()) {
+        assert.equal(seen.find((s) => s.topic === BILLING_TOPIC && s.requestId === id)?.clientRequestId, clientIds[i], 'the billing record keeps the client id');
+      }
 
       const day = new Date().toISOString().slice(0, 10);
       for (const asked of [ids[0], clientIds[0]]) {

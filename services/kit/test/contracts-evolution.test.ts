@@ -90,7 +90,7 @@ describe('contracts - evolution from schemas/previous', () => {
     assert.deepEqual(added('CompletedEvent'), [
       'CompletedEvent.cacheSimilarity', 'CompletedEvent.metadata', 'CompletedEvent.savedUsd', 'CompletedEvent.usageEstimated',
     ]);
-    assert.deepEqual(added('BillingRecord'), ['BillingRecord.savedUsd']);
+    assert.deepEqual(added('BillingRecord'), ['BillingRecord.clientRequestId', 'BillingRecord.savedUsd']);
     assert.deepEqual(added('AuditRecord'), ['AuditRecord.verdicts']);
     assert.deepEqual(added('ReplyChunk'), []);
   });

@@ -38,7 +38,7 @@ export const nullableFields = {
     ttftMs: true, cacheSimilarity: true, promptDigest: true, response: true,
   } satisfies NullableMap<CompletedEvent>,
   BillingRecord: {
-    keyId: true, teamId: true, userId: true, projectId: true, modelGroup: true, deploymentId: true, provider: true,
+    keyId: true, teamId: true, userId: true, projectId: true, modelGroup: true, deploymentId: true, provider: true, clientRequestId: true,
   } satisfies NullableMap<BillingRecord>,
   AuditRecord: { keyId: true, teamId: true, userId: true, promptDigest: true } satisfies NullableMap<AuditRecord>,
 } as const satisfies Record<string, object>;
@@ -140,6 +140,7 @@ export const fullSamples: { [N in ContractName]: ContractTypes[N] } = {
     savedUsd: 0.0031,
     cacheStatus: 'miss',
     latencyMs: 2_333.25,
+    clientRequestId: 'client-run-17',
   } satisfies Required<BillingRecord>,
   AuditRecord: {
     seq: 4_294_967_301,

@@ -1,6 +1,6 @@
 // Completed-event records: billing record, Kafka key and clamping of bad numbers (the batch writer is
 // spend-batch-sql.ts); and the audit chain verifier.
-import { avroCodec, type AuditRecord, type BillingRecord, type CompletedEvent } from '@ai-gateway/kit';
+import { CLIENT_REQUEST_ID_METADATA, avroCodec, type AuditRecord, type BillingRecord, type CompletedEvent } from '@ai-gateway/kit';
 import { auditHash, type ChainVerdict } from './audit.ts';
 import { GENESIS_HASH } from './migrations.ts';
 import { num, str, strOrNull, type OutboxEncoding, type SqlRunner } from './sql.ts';
@@ -46,7 +46,7 @@ export function billingRecordOf(e: CompletedEvent): BillingRecord {
     userId: e.tenant.userId, projectId: e.tenant.projectId, requestedModel: e.requestedModel, modelGroup: e.modelGroup,
     deploymentId: e.deploymentId, provider: e.provider, outcome: e.outcome, promptTokens: e.usage.promptTokens,
     completionTokens: e.usage.completionTokens, cachedTokens: e.usage.cachedTokens, costUsd: e.costUsd,
-    savedUsd: e.savedUsd, cacheStatus: e.cacheStatus, latencyMs: e.latencyMs,
+    savedUsd: e.savedUsd, cacheStatus: e.cacheStatus, latencyMs: e.latencyMs, clientRequestId: e.metadata[CLIENT_REQUEST_ID_METADATA] ?? null,
   };
 }
 

@@ -136,6 +136,8 @@ export interface BillingRecord {
   savedUsd: number;
   cacheStatus: CacheStatus;
   latencyMs: number;
+  /** The client's own x-request-id, when it sent one (requestId is the gateway's). */
+  clientRequestId: string | null;
 }
 
 /** Append-only, hash-chained audit row on ai-gateway.audit.v1. */
