@@ -1,7 +1,7 @@
 // Outbox relay against PGlite (and PostgreSQL when DATABASE_URL is set) with an in-memory sink.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { avroCodec, schemaFingerprint } from '@ai-gateway/kit';
+import { avroCodec, previousContracts, schemaFingerprint } from '@ai-gateway/kit';
 import { avroEncoders } from '../src/store/spend-sql.ts';
 import { createSqlStore } from '../src/store/store.ts';
 import type { Store } from '../src/store/port.ts';
@@ -95,6 +95,28 @@ describe('outbox relay on PGlite', () => {
     for (const m of sink.got) assert.equal(m.headers['content-type'], 'avro/binary');
     const b = sink.got.find((m) => m.topic === 'ai-gateway.billing.v1')!;
     assert.equal(avroCodec.decodeBilling(b.value).costUsd, 0.01);
+    await store.close();
+  });
+
+  test('relay - an Avro row written under the previous schema goes out in the current one, with its fingerprint', async () => {
+    const sql = await pglite.executor();
+    const store = createSqlStore({ deps: { sql, encoders: avroEncoders } });
+    await store.migrate();
+    // What a gateway on the previous contract version left pending before an upgrade.
+    const previous = previousContracts().BillingRecord;
+    const old = { requestId: 'old-1', occurredAtMs: 1_795_000_000_000, keyId: 'k1', teamId: null, userId: null, projectId: null, requestedModel: 'gpt-4o',
+      modelGroup: 'gpt-4o', deploymentId: 'd1', provider: 'openai', outcome: 'success', promptTokens: 10, completionTokens: 5, cachedTokens: 0,
+      costUsd: 0.02, cacheStatus: 'miss', latencyMs: 120 };
+    await sql.query('INSERT INTO outbox (topic, msg_key, payload, idempotency_key, schema_fingerprint) VALUES ($1, $2, $3, $4, $5)',
+      ['ai-gateway.billing.v1', 'k1', previous.type.toBuffer(old), 'billing:old-1', previous.fingerprint]);
+    await burst(store, 1); // and a row written now
+    const sink = memorySink();
+    await createOutboxRelay({ deps: { store, sink }, options: { shards: 1 } }).passOnce();
+    const billing = sink.got.filter((m) => m.topic === 'ai-gateway.billing.v1');
+    assert.equal(billing.length, 2);
+    for (const m of billing) assert.equal(m.headers['schema-fingerprint'], schemaFingerprint('BillingRecord'), 'every record is labelled with the schema its bytes follow');
+    const decoded = billing.map((m) => avroCodec.decodeBilling(m.value, m.headers['schema-fingerprint']));
+    assert.deepEqual(decoded.find((d) => d.requestId === 'old-1'), { ...old, savedUsd: 0, clientRequestId: null }, 'new fields take their defaults');
     await store.close();
   });
 

@@ -38,7 +38,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     withStore(async ({ store, sql }) => {
       assert.deepEqual(await store.migrate(), []);
       const rows = await sql.query('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => r['version']), [1, 2, 3, 4, 5]);
+      assert.deepEqual(rows.map((r) => r['version']), [1, 2, 3, 4, 5, 6]);
     }));
 
   test(`${name} - keys are stored by sha256 hash with a display prefix, alias unique`, () =>

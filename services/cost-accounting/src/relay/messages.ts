@@ -36,9 +36,16 @@ export function requestIdOf(idempotencyKey: string): string {
 // zig-zag varint or has the continuation bit, never '{' (0x7b), so a JSON payload is unambiguous.
 const isJson = (b: Uint8Array): boolean => b.length > 0 && b[0] === 0x7b;
 
-function avroValue(contract: RecordContract, payload: Uint8Array): Buffer {
-  if (!isJson(payload)) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  const value: unknown = JSON.parse(Buffer.from(payload).toString('utf8'));
+/**
+ * The payload as the current schema's Avro. JSON (older writers) is transcoded; Avro written under another known
+ * version of the contract (`writer`, stored with the row) is read with that version and written with the current one,
+ * so the fingerprint header always names the schema the bytes follow.
+ */
+function avroValue(contract: RecordContract, payload: Uint8Array, writer: string | null): Buffer {
+  let value: unknown;
+  if (isJson(payload)) value = JSON.parse(Buffer.from(payload).toString('utf8'));
+  else if (writer === null || writer === schemaFingerprint(contract)) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  else value = contract === 'BillingRecord' ? avroCodec.decodeBilling(payload, writer) : avroCodec.decodeAudit(payload, writer);
   const bytes = contract === 'BillingRecord' ? avroCodec.encodeBilling(value as BillingRecord) : avroCodec.encodeAudit(value as AuditRecord);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -54,7 +61,7 @@ export function messageOf(row: OutboxRow, traceparent: string | null = row.trace
   const raw = Buffer.from(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength);
   if (!contract) return { topic: row.topic, key: row.key, value: raw, headers };
   try {
-    const value = avroValue(contract, row.payload);
+    const value = avroValue(contract, row.payload, row.schemaFingerprint ?? null);
     return {
       topic: row.topic, key: row.key, value,
       headers: { ...headers, [HEADER.contentType]: AVRO_CONTENT_TYPE, [HEADER.schema]: `${CONTRACT_NAMESPACE}.${contract}`, [HEADER.fingerprint]: schemaFingerprint(contract) },

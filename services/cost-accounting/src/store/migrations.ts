@@ -189,6 +189,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX spend_logs_client_request_idx ON spend_logs (client_request_id) WHERE client_request_id IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'outbox rows keep the fingerprint of the schema that wrote their Avro payload',
+    sql: `
+      -- Null: a JSON payload, or a row older than this migration (relayed as the current schema, as before).
+      ALTER TABLE outbox ADD COLUMN schema_fingerprint text;
+    `,
+  },
 ];
 
 /** Applies missing migrations in order, each in its own transaction under an advisory lock. Returns versions applied. */

@@ -20,13 +20,22 @@ export interface OutboxBacklog {
   oldestCreatedAtMs: number | null;
 }
 
-const SELECT_SHARD = `SELECT id::text AS id, topic, msg_key, payload, idempotency_key, created_at, traceparent FROM outbox
+const ROW_COLUMNS = 'id::text AS id, topic, msg_key, payload, idempotency_key, created_at, traceparent, schema_fingerprint';
+
+/** The oldest pending rows, all shards. */
+export async function pendingOutboxSql(sql: SqlRunner, limit: number): Promise<OutboxRow[]> {
+  return (await sql.query(`SELECT ${ROW_COLUMNS} FROM outbox WHERE published_at IS NULL ORDER BY outbox.id LIMIT $1`, [limit])).map(toRow);
+}
+
+const SELECT_SHARD = `SELECT ${ROW_COLUMNS} FROM outbox
   WHERE published_at IS NULL AND mod(abs(hashtext(msg_key)::bigint), $2) = $3
   ORDER BY outbox.id LIMIT $1`;
 
-function toRow(r: Record<string, unknown>): OutboxRow {
+/** An outbox row as selected by SELECT_SHARD or pendingOutboxSql. */
+export function toRow(r: Record<string, unknown>): OutboxRow {
   return { id: str(r, 'id'), topic: str(r, 'topic'), key: str(r, 'msg_key'), payload: bytes(r, 'payload'),
-    idempotencyKey: str(r, 'idempotency_key'), createdAtMs: ms(r, 'created_at'), traceparent: strOrNull(r, 'traceparent') };
+    idempotencyKey: str(r, 'idempotency_key'), createdAtMs: ms(r, 'created_at'), traceparent: strOrNull(r, 'traceparent'),
+    schemaFingerprint: strOrNull(r, 'schema_fingerprint') };
 }
 
 async function markRows(q: SqlRunner, ids: readonly string[], nowMs: number): Promise<void> {

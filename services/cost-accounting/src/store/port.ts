@@ -25,6 +25,8 @@ export interface OutboxRow {
   createdAtMs: number;
   /** W3C traceparent of the request the record belongs to (null: none carried, or a row older than it). */
   traceparent?: string | null;
+  /** Fingerprint of the schema that wrote an Avro payload (null: JSON, or a row older than it: the current schema). */
+  schemaFingerprint?: string | null;
 }
 
 /** A completed event with the trace context it arrived with; the store keeps `traceparent` on its outbox rows. */

@@ -1,14 +1,14 @@
 // createSqlStore: the Store over any SQL executor (PGlite or PostgreSQL run the same SQL).
 import type { CompletedEvent } from '@ai-gateway/kit';
 import type { SqlExecutor } from './sql.ts';
-import { bytes, ms, num, str, strOrNull } from './sql.ts';
-import type { OutboxRow, Store } from './port.ts';
+import { num, str, strOrNull } from './sql.ts';
+import type { Store } from './port.ts';
 import { migrate } from './migrations.ts';
 import { listBudgetRows, readBudgetRow, rollDueBudgets, upsertLimits } from './budgets-sql.ts';
 import { createSqlAuthority } from './holds-sql.ts';
 import { jsonEncoders, outboxEncodingOf, verifyAuditChainSql, type RecordEncoders, type RecordResult } from './spend-sql.ts';
 import { recordCompletedBatchTx } from './spend-batch-sql.ts';
-import { outboxBacklogSql, publishOutboxShard } from './outbox-sql.ts';
+import { outboxBacklogSql, pendingOutboxSql, publishOutboxShard } from './outbox-sql.ts';
 import { selectSpendLogs, selectSpendTotals } from './reports-sql.ts';
 import { insertKey, insertTeam, insertTeamMember, insertUser, selectKeyByHash, selectTeamMembers } from './tenants-sql.ts';
 
@@ -95,16 +95,7 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
       };
     },
 
-    async pendingOutbox(limit) {
-      const rows = await sql.query(
-        'SELECT id::text AS id, topic, msg_key, payload, idempotency_key, created_at FROM outbox WHERE published_at IS NULL ORDER BY outbox.id LIMIT $1',
-        [limit],
-      );
-      return rows.map(
-        (r): OutboxRow => ({ id: str(r, 'id'), topic: str(r, 'topic'), key: str(r, 'msg_key'), payload: bytes(r, 'payload'),
-          idempotencyKey: str(r, 'idempotency_key'), createdAtMs: ms(r, 'created_at') }),
-      );
-    },
+    pendingOutbox: (limit) => pendingOutboxSql(sql, limit),
     async markPublished(ids, nowMs = now()) {
       if (ids.length === 0) return;
       await sql.query('UPDATE outbox SET published_at = $2 WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids, new Date(nowMs)]);
