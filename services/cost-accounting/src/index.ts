@@ -71,7 +71,7 @@ export { createAdminApi, importConfigKeys, type AdminApi } from './admin/api.ts'
 export type { AdminRequest, AdminResponse, KeyChange } from './admin/types.ts';
 export type { KeyGrant } from './admin/records.ts';
 export { startAccountingService, type AccountingService, type AccountingServiceDeps, type AccountingServiceOptions } from './service/accounting-service.ts';
-export { startRetention, defaultRetentionOptions, DEFAULT_RETENTION_EVERY_MS, type Retention, type RetentionOptions, type RetentionRun } from './service/retention.ts';
+export { startRetention, defaultRetentionOptions, type Retention, type RetentionOptions, type RetentionRun } from './service/retention.ts';
 export {
   HOLDER_METADATA, SLICES_METADATA, encodeSlices, accountingSubjects, createBusAuthority, createBusKeyDirectory, createBusAdmin, watchKeyChanges, watchSettled,
   type AccountingSubjects, type KeyDirectoryClient, type Settled,

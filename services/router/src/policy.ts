@@ -5,6 +5,7 @@ import {
   RetryBudgets,
   backoffDelayMs,
   fallbackGroups,
+  keptOnly,
   selectDeployment,
   shouldRetry,
   type BreakerConfig,
@@ -50,17 +51,17 @@ export function createRoutingPolicy({ options, deps = {} }: { options: RoutingPo
   function pick(group: string, deployments: readonly RouterDeployment[], tried: ReadonlySet<string>, stream: boolean, now: number): Pick {
     if (deployments.length === 0) return { kind: 'none', reason: 'empty', retryAfterMs: 1000, detail: `no deployments serve ${group}` };
     // The usual group is all supported, available and untried: each step copies only when it drops something.
-    const supported = deployments.every((d) => d.supported) ? deployments : deployments.filter((d) => d.supported);
+    const supported = keptOnly(deployments, (d) => d.supported);
     if (supported.length === 0) {
       const reason = deployments[0]?.unsupportedReason ?? 'its provider is not supported';
       return { kind: 'none', reason: 'unsupported', retryAfterMs: 0, detail: `Model ${group} is unavailable: ${reason}` };
     }
-    const available = supported.every((d) => board.isAvailable(d.id, now)) ? supported : supported.filter((d) => board.isAvailable(d.id, now));
+    const available = keptOnly(supported, (d) => board.isAvailable(d.id, now));
     if (available.length === 0) {
       const wait = Math.min(...supported.map((d) => board.cooldownRemainingMs(d.id, now) || 1000));
       return { kind: 'none', reason: 'cooling', retryAfterMs: Math.max(1000, wait), detail: `all deployments of ${group} are cooling down` };
     }
-    const untried = tried.size === 0 ? available : available.filter((d) => !tried.has(d.id));
+    const untried = keptOnly(available, (d) => !tried.has(d.id));
     const d = selectDeployment(untried.length > 0 ? untried : available, options.strategy, state, now, rand, { streaming: stream });
     if (!d) return { kind: 'none', reason: 'cooling', retryAfterMs: 1000, detail: `all deployments of ${group} are at their rpm/tpm limits` };
     if (board.admit(d.id, now) === null) {

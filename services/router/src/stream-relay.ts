@@ -133,14 +133,15 @@ export async function relayStream(
       if (chunk.usage) tally.usage = chunk.usage;
       if (o.assemble || chars > 0) accumulate(acc, chunk);
       const usageOnly = chunk.choices.length === 0 && chunk.usage;
+      // Unfiltered and untranslated, a chunk goes out as the provider wrote it (no second serialisation).
+      const received = o.filter ? undefined : receivedJsonOf(chunk);
       if (!o.includeUsage && 'usage' in chunk) {
         if (!usageOnly) {
-          reply.send('data', 200, null, withoutUsageJson(chunk, o.filter ? undefined : receivedJsonOf(chunk)));
+          reply.send('data', 200, null, withoutUsageJson(chunk, received));
           tally.chunks++;
         }
       } else {
-        // Unfiltered and untranslated, a chunk goes out as the provider wrote it (no second serialisation).
-        reply.send('data', 200, null, (o.filter ? undefined : receivedJsonOf(chunk)) ?? JSON.stringify(chunk));
+        reply.send('data', 200, null, received ?? JSON.stringify(chunk));
         tally.chunks++;
       }
       const next: IteratorResult<openai.ChatCompletionChunk> = iter.poll?.() ?? (await iter.next());

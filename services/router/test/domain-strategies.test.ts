@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  keptOnly,
   DeploymentStateStore,
   seededRand,
   selectDeployment,
@@ -241,5 +242,19 @@ describe('strategies - order priorities and limits', () => {
     const load = { inFlight: 0, rpmUsed: 0, tpmUsed: 900, latencyMs: null, ttftMs: null };
     assert.equal(hasCapacity(dep('a', { tpm: 1_000 }), load, 100), true);
     assert.equal(hasCapacity(dep('a', { tpm: 1_000 }), load, 101), false);
+  });
+});
+
+describe('strategies - keptOnly', () => {
+  test('keeps the order, asks each item once, and hands back the list itself when nothing is dropped', () => {
+    const items = ['a', 'b', 'c', 'd'];
+    const asked: string[] = [];
+    assert.equal(keptOnly(items, (x) => (asked.push(x), true)), items, 'no copy when all are kept');
+    assert.deepEqual(asked, items);
+    asked.length = 0;
+    assert.deepEqual(keptOnly(items, (x) => (asked.push(x), x !== 'b' && x !== 'd')), ['a', 'c']);
+    assert.deepEqual(asked, items, 'each item asked once');
+    assert.deepEqual(keptOnly(items, () => false), []);
+    assert.deepEqual(keptOnly([], () => true), []);
   });
 });

@@ -1,8 +1,8 @@
 // Outbox row → Kafka message: Avro value (JSON payloads from older writers are transcoded), schema fingerprint,
 // idempotency key and trace context in headers, the tenant key as message key.
-import { avroCodec, CONTRACT_NAMESPACE, schemaFingerprint, type AuditRecord, type BillingRecord } from '@ai-gateway/kit';
+import { avroCodec, CONTRACT_NAMESPACE, schemaFingerprint, type AuditRecord, type BillingRecord, type RecordCodec } from '@ai-gateway/kit';
 import type { OutboxRow } from '../store/port.ts';
-import { AUDIT_TOPIC, BILLING_TOPIC } from '../store/spend-sql.ts';
+import { AUDIT_TOPIC, BILLING_TOPIC, isJsonPayload } from '../store/spend-sql.ts';
 
 export interface RelayMessage {
   topic: string;
@@ -32,9 +32,6 @@ export function requestIdOf(idempotencyKey: string): string {
   return colon >= 0 ? idempotencyKey.slice(colon + 1) : idempotencyKey;
 }
 
-// An Avro record on these topics starts with a string length or a positive long: its first byte is an even
-// zig-zag varint or has the continuation bit, never '{' (0x7b), so a JSON payload is unambiguous.
-const isJson = (b: Uint8Array): boolean => b.length > 0 && b[0] === 0x7b;
 
 /**
  * The payload as the current schema's Avro. JSON (older writers) is transcoded; Avro written under another known
@@ -42,11 +39,12 @@ const isJson = (b: Uint8Array): boolean => b.length > 0 && b[0] === 0x7b;
  * so the fingerprint header always names the schema the bytes follow.
  */
 function avroValue(contract: RecordContract, payload: Uint8Array, writer: string | null): Buffer {
-  let value: unknown;
-  if (isJson(payload)) value = JSON.parse(Buffer.from(payload).toString('utf8'));
+  const codec: RecordCodec<BillingRecord | AuditRecord> = avroCodec.codecFor(contract);
+  let value: BillingRecord | AuditRecord;
+  if (isJsonPayload(payload)) value = JSON.parse(Buffer.from(payload).toString('utf8')) as BillingRecord | AuditRecord;
   else if (writer === null || writer === schemaFingerprint(contract)) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  else value = contract === 'BillingRecord' ? avroCodec.decodeBilling(payload, writer) : avroCodec.decodeAudit(payload, writer);
-  const bytes = contract === 'BillingRecord' ? avroCodec.encodeBilling(value as BillingRecord) : avroCodec.encodeAudit(value as AuditRecord);
+  else value = codec.decode(payload, writer);
+  const bytes = codec.encode(value);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
@@ -67,6 +65,6 @@ export function messageOf(row: OutboxRow, traceparent: string | null = row.trace
       headers: { ...headers, [HEADER.contentType]: AVRO_CONTENT_TYPE, [HEADER.schema]: `${CONTRACT_NAMESPACE}.${contract}`, [HEADER.fingerprint]: schemaFingerprint(contract) },
     };
   } catch {
-    return { topic: row.topic, key: row.key, value: raw, headers: { ...headers, [HEADER.contentType]: isJson(row.payload) ? 'application/json' : 'application/octet-stream' } };
+    return { topic: row.topic, key: row.key, value: raw, headers: { ...headers, [HEADER.contentType]: isJsonPayload(row.payload) ? 'application/json' : 'application/octet-stream' } };
   }
 }

@@ -18,15 +18,15 @@ export interface RetentionOptions {
   maxChunksPerRun: number;
 }
 
-export const DEFAULT_RETENTION_EVERY_MS = 86_400_000;
 /** setInterval's ceiling (a longer delay would fire after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const DAY_MS = 86_400_000;
 
 export function defaultRetentionOptions(): RetentionOptions {
   return {
     spendLogsMaxAgeMs: null,
-    publishedOutboxMaxAgeMs: 86_400_000,
-    everyMs: DEFAULT_RETENTION_EVERY_MS,
+    publishedOutboxMaxAgeMs: DAY_MS,
+    everyMs: DAY_MS,
     firstRunAfterMs: null,
     chunk: 5_000,
     maxChunksPerRun: 2_000,

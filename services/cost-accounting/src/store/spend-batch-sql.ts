@@ -7,7 +7,7 @@ import { rollDueBudgets } from './budgets-sql.ts';
 import { decodeScope, encodeScope, lockOrder } from './holds-sql.ts';
 import { ms, num, str, strArray, type SqlRunner } from './sql.ts';
 import type { TracedCompletedEvent } from './port.ts';
-import { AUDIT_TOPIC, BILLING_TOPIC, billingRecordOf, sanitizeCompleted, tenantKey, type RecordEncoders, type RecordResult } from './spend-sql.ts';
+import { AUDIT_TOPIC, BILLING_TOPIC, billingRecordOf, isJsonPayload, sanitizeCompleted, tenantKey, type RecordEncoders, type RecordResult } from './spend-sql.ts';
 
 /** A column written from a batch: its name, the array type an INSERT unnests, and its value for one record. */
 type Column<R> = readonly [name: string, type: string, value: (r: R) => unknown];
@@ -70,7 +70,7 @@ const INSERT_OUTBOX = `INSERT INTO outbox (topic, msg_key, payload, idempotency_
 
 /** The writer schema of an Avro payload (relays read older rows with it); null for JSON payloads. */
 const writerFingerprint = (payload: Uint8Array, contract: 'BillingRecord' | 'AuditRecord'): string | null =>
-  payload.length > 0 && payload[0] === 0x7b ? null : schemaFingerprint(contract);
+  isJsonPayload(payload) ? null : schemaFingerprint(contract);
 
 /** audit_log columns (verdicts travel as JSON text, cast to jsonb by the INSERT). */
 const AUDIT_COLUMNS: readonly Column<AuditRecord>[] = [

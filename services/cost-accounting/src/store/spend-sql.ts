@@ -38,6 +38,10 @@ export function outboxEncodingOf(enc: RecordEncoders | null): OutboxEncoding | u
   return (Object.keys(NAMED_ENCODERS) as (keyof typeof NAMED_ENCODERS)[]).find((name) => NAMED_ENCODERS[name] === enc);
 }
 
+// An Avro record on these topics starts with a string length or a positive long: its first byte is an even
+// zig-zag varint or has the continuation bit, never '{' (0x7b), so a JSON payload is unambiguous.
+export const isJsonPayload = (b: Uint8Array): boolean => b.length > 0 && b[0] === 0x7b;
+
 export type RecordResult = { recorded: true; billing: BillingRecord; audit: AuditRecord } | { recorded: false };
 
 export function billingRecordOf(e: CompletedEvent): BillingRecord {

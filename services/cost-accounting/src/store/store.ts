@@ -12,15 +12,18 @@ import { outboxBacklogSql, pendingOutboxSql, publishOutboxShard } from './outbox
 import { selectSpendLogs, selectSpendTotals } from './reports-sql.ts';
 import { insertKey, insertTeam, insertTeamMember, insertUser, selectKeyByHash, selectTeamMembers } from './tenants-sql.ts';
 
-// A LIMIT'ed sub-select, so one statement never holds a long transaction; SKIP LOCKED lets replicas share the work.
+/**
+ * Deletes up to $2 rows of `table` whose `column` is before $1 (rows named by `key`) and answers how many. A LIMIT'ed
+ * sub-select, so one statement never holds a long transaction; SKIP LOCKED lets replicas share the work.
+ */
+const pruneSql = (table: string, key: string, column: string): string => `WITH gone AS (DELETE FROM ${table} WHERE ${key} IN (
+    SELECT ${key} FROM ${table} WHERE ${column} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
+  SELECT count(*)::int AS n FROM gone`;
 // No index serves finished_at alone (one more index per spend row would cost every request): rows are appended in
 // time order and never updated, so the old ones are found at the start of the table.
-const PRUNE_SPEND_LOGS = `WITH gone AS (DELETE FROM spend_logs WHERE request_id IN (
-    SELECT request_id FROM spend_logs WHERE finished_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
-  SELECT count(*)::int AS n FROM gone`;
-const PRUNE_PUBLISHED_OUTBOX = `WITH gone AS (DELETE FROM outbox WHERE id IN (
-    SELECT id FROM outbox WHERE published_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
-  SELECT count(*)::int AS n FROM gone`;
+const PRUNE_SPEND_LOGS = pruneSql('spend_logs', 'request_id', 'finished_at');
+/** published_at is null while pending: never before anything, so pending rows are never pruned. */
+const PRUNE_PUBLISHED_OUTBOX = pruneSql('outbox', 'id', 'published_at');
 
 const RETRIABLE_SQLSTATES = new Set(['40P01', '40001']); // deadlock detected, serialization failure
 
@@ -46,6 +49,10 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
   const enc = input.deps.encoders === undefined ? jsonEncoders : input.deps.encoders;
   const now = input.deps.now ?? Date.now;
   const encoding = outboxEncodingOf(enc);
+  const prune = async (text: string, beforeMs: number, limit: number): Promise<number> => {
+    const rows = await sql.query(text, [new Date(beforeMs), limit]);
+    return rows[0] ? num(rows[0], 'n') : 0;
+  };
   const onThread = sql.recordCompletedBatch?.bind(sql);
   const recordBatch = async (events: readonly CompletedEvent[], nowMs: number): Promise<RecordResult[]> => {
     if (events.length === 0) return [];
@@ -106,14 +113,8 @@ export function createSqlStore(input: { deps: { sql: SqlExecutor; encoders?: Rec
     spendTotals: (range) => selectSpendTotals(sql, range),
 
     verifyAuditChain: () => verifyAuditChainSql(sql),
-    async pruneSpendLogs(beforeMs, limit) {
-      const rows = await sql.query(PRUNE_SPEND_LOGS, [new Date(beforeMs), limit]);
-      return rows[0] ? num(rows[0], 'n') : 0;
-    },
-    async prunePublishedOutbox(beforeMs, limit) {
-      const rows = await sql.query(PRUNE_PUBLISHED_OUTBOX, [new Date(beforeMs), limit]);
-      return rows[0] ? num(rows[0], 'n') : 0;
-    },
+    pruneSpendLogs: (beforeMs, limit) => prune(PRUNE_SPEND_LOGS, beforeMs, limit),
+    prunePublishedOutbox: (beforeMs, limit) => prune(PRUNE_PUBLISHED_OUTBOX, beforeMs, limit),
     async reclaimSpace() {
       // Postgres' autovacuum does this; PGlite (single user, no background workers) needs it asked.
       if (sql.dialect === 'pglite') await sql.exec('VACUUM spend_logs, outbox');

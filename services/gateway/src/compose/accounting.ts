@@ -5,7 +5,7 @@ import { GatewayError, countTextTokens, priceFor, warmEncoders, type Bus, type D
 import {
   HOLDER_METADATA, SLICES_METADATA, encodeSlices, createBusAdmin, createBusAuthority, createBusKeyDirectory, createMemoryAuthority, createSliceAuthority, denialError,
   estimateAmount, estimateChatReservation, importConfigKeys, minuteStart, openAccountingStore, scopesOf, seedMemoryAuthority, startAccountingService, startRetention,
-  watchKeyChanges, watchSettled, DEFAULT_RETENTION_EVERY_MS, type AccountingService, type Retention, type RetentionOptions, type Amount, type Store, type Denial, type Hold, type ReservationAuthority, type SliceAuthority,
+  watchKeyChanges, watchSettled, type AccountingService, type Retention, type RetentionOptions, type Amount, type Store, type Denial, type Hold, type ReservationAuthority, type SliceAuthority,
 } from '@ai-gateway/cost-accounting';
 import { NO_TICKET, createAdminRouter, createKeyAuthenticator, type Admission, type AdminPort, type KeyAuthenticator } from '@ai-gateway/ingress';
 import { aliasesFrom } from './router.ts';
@@ -47,7 +47,8 @@ export function billingOutboxOn(config: GatewayConfig): boolean {
 /** general_settings.maximum_spend_logs_retention_period / _interval (LiteLLM): unset period = spend logs kept forever. */
 export function retentionOptionsOf(config: GatewayConfig): Partial<RetentionOptions> {
   const g = config.general_settings;
-  return { spendLogsMaxAgeMs: g.maximum_spend_logs_retention_period ?? null, everyMs: g.maximum_spend_logs_retention_interval ?? DEFAULT_RETENTION_EVERY_MS };
+  const every = g.maximum_spend_logs_retention_interval;
+  return { spendLogsMaxAgeMs: g.maximum_spend_logs_retention_period ?? null, ...(every === undefined ? {} : { everyMs: every }) };
 }
 
 /**

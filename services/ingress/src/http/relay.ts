@@ -1,5 +1,5 @@
 // Writes the reply chunks of one request to its HTTP response: JSON for non-stream, SSE for streams.
-import type { ReplyChunk, ReplySink } from '@ai-gateway/kit';
+import { NO_HEADERS, type ReplyChunk, type ReplySink } from '@ai-gateway/kit';
 import type { ServerResponse as Response } from 'node:http';
 import { errorFromReply, type Renderer, type StreamRenderer } from './render.ts';
 
@@ -19,8 +19,6 @@ export interface RelayOptions {
 /** Internal header: upstream time the router measured, turned into x-gateway-overhead-ms here. */
 export const UPSTREAM_MS_HEADER = 'x-gateway-upstream-ms';
 
-const NO_META: Record<string, string> = Object.freeze({}) as Record<string, string>;
-
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
@@ -30,7 +28,7 @@ const SSE_HEADERS = {
 
 export function createRelay(o: RelayOptions): ReplySink & { finished(): boolean } {
   const { res } = o;
-  let meta: Record<string, string> = NO_META;
+  let meta: Record<string, string> = NO_HEADERS;
   let streamRenderer: StreamRenderer | null = null;
   let done = false;
   // SSE text of the chunks rendered in this turn of the event loop, written at its end as one res.write: a provider
@@ -67,7 +65,7 @@ export function createRelay(o: RelayOptions): ReplySink & { finished(): boolean 
 
   /** Adds a chunk's headers to what the response will carry (the first chunk's are taken as they are: read-only). */
   function addMeta(headers: Record<string, string>): void {
-    meta = meta === NO_META ? headers : { ...meta, ...headers };
+    meta = meta === NO_HEADERS ? headers : { ...meta, ...headers };
   }
 
   function finish(outcome: 'ok' | 'error'): void {

@@ -4,6 +4,7 @@ import { MessageQueue } from './message-queue.ts';
 import { PendingReply } from './pending-reply.ts';
 import {
   BusNoRespondersError,
+  NO_HEADERS,
   type Bus,
   type BusHeaders,
   type BusMessage,
@@ -26,8 +27,6 @@ export interface InProcessBusOptions {
    */
   retention?: 'limits' | 'interest';
 }
-
-const NO_HEADERS: BusHeaders = Object.freeze({}) as BusHeaders;
 
 interface LocalSub {
   readonly queue: string;

@@ -1,8 +1,6 @@
 // Translation between NATS messages/headers and the Bus port's types.
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type PublishOptions } from 'nats';
-import type { BusHeaders, BusMessage } from './port.ts';
-
-export const NO_HEADERS: BusHeaders = Object.freeze({}) as BusHeaders;
+import { NO_HEADERS, type BusHeaders, type BusMessage } from './port.ts';
 
 export function toNatsHeaders(h: BusHeaders | undefined): MsgHdrs | undefined {
   if (!h) return undefined;

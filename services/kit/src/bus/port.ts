@@ -2,6 +2,9 @@
 
 export type BusHeaders = Record<string, string>;
 
+/** One frozen empty header map, shared wherever a message or chunk carries none. */
+export const NO_HEADERS: BusHeaders = Object.freeze({}) as BusHeaders;
+
 export interface BusMessage {
   subject: string;
   /** Shared with other receivers by the in-process adapter: read it, never mutate it. */

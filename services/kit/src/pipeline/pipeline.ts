@@ -1,7 +1,7 @@
 // The routing slip: hands an envelope to its next stage, in-process when the stage is local and over
 // the bus otherwise, and carries replies, cancellations and completed events back the same way.
 import { randomUUID } from 'node:crypto';
-import type { Bus, BusHeaders, Subscription } from '../bus/port.ts';
+import { NO_HEADERS, type Bus, type BusHeaders, type Subscription } from '../bus/port.ts';
 import type { CompletedEvent, ReplyChunk, RequestEnvelope, TraceContext } from '../contracts/types.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/logger.ts';
@@ -51,8 +51,6 @@ interface InFlight {
 }
 
 const RECENT_CANCELS = 10_000;
-/** Shared by every chunk sent without headers (most stream chunks); sinks only read chunk headers. */
-const NO_HEADERS = Object.freeze({}) as Record<string, string>;
 /** A batch of buffered reply chunks is sent at once beyond this size (NATS refuses messages over 1 MB by default). */
 const MAX_BATCH_BYTES = 256 * 1024;
 
@@ -90,7 +88,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     };
     return {
       send(kind, status, headers, data) {
-        const chunk: ReplyChunk = { requestId, seq: seq++, kind, status, headers: headers ?? NO_HEADERS, data };
+        const chunk: ReplyChunk = { requestId, seq: seq++, kind, status, headers: headers ?? NO_HEADERS, data }; // most stream chunks: sinks only read chunk headers
         const sink = sinks.get(replyTo);
         if (sink) return sink(chunk);
         if (!options.distributed) return;

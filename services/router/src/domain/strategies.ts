@@ -25,15 +25,25 @@ function orderOf(d: DeploymentRef): number {
   return d.order ?? Number.POSITIVE_INFINITY;
 }
 
+/**
+ * The items `keep` accepts, each asked once: `items` itself when it accepts them all (the usual group: one or a few
+ * healthy deployments), a copy only when something is dropped.
+ */
+export function keptOnly<T>(items: readonly T[], keep: (item: T) => boolean): readonly T[] {
+  for (let i = 0; i < items.length; i++) {
+    if (keep(items[i] as T)) continue;
+    const out = items.slice(0, i);
+    for (let j = i + 1; j < items.length; j++) if (keep(items[j] as T)) out.push(items[j] as T);
+    return out;
+  }
+  return items;
+}
+
 /** The deployments sharing the lowest order value (null order ranks after every number). */
 export function lowestOrderTier<D extends DeploymentRef>(candidates: readonly D[]): readonly D[] {
   let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const d of candidates) {
-    min = Math.min(min, orderOf(d));
-    max = Math.max(max, orderOf(d));
-  }
-  return min === max ? candidates : candidates.filter((d) => orderOf(d) === min);
+  for (const d of candidates) min = Math.min(min, orderOf(d));
+  return keptOnly(candidates, (d) => orderOf(d) === min);
 }
 
 function pickRandom<T>(items: readonly T[], rand: Rand): T | null {
@@ -155,8 +165,7 @@ export function selectDeployment<D extends DeploymentRef>(
   opts: SelectOptions = {},
 ): D | null {
   // A deployment without rpm/tpm limits always has capacity: its load is not read (nor built) for that.
-  const fits = (d: D): boolean => (d.rpm === null && d.tpm === null) || hasCapacity(d, state.load(d.id, now), opts.estimatedTokens ?? 0);
-  const open = candidates.every(fits) ? candidates : candidates.filter(fits);
+  const open = keptOnly(candidates, (d) => (d.rpm === null && d.tpm === null) || hasCapacity(d, state.load(d.id, now), opts.estimatedTokens ?? 0));
   const tier = lowestOrderTier(open);
   if (tier.length === 0) return null;
   if (tier.length === 1) {
