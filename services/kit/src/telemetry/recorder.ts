@@ -36,11 +36,11 @@ export function createMetricsRecorder({ deps, options = {} }: { deps: { metrics:
   const teams = limiter();
   const guardrails = limiter();
   const routes = limiter();
-  const teamOf = (evt: CompletedEvent): string => (options.teamLabels === false || !evt.tenant.teamId ? NO_TEAM : teams.value(evt.tenant.teamId));
+  const teamLabel = (teamId: string | null): string => (options.teamLabels === false || !teamId ? NO_TEAM : teams.value(teamId));
 
   function record(evt: CompletedEvent, nowMs = now()): void {
     const model = models.value(evt.requestedModel || 'unknown');
-    const team = teamOf(evt);
+    const team = teamLabel(evt.tenant.teamId);
     metrics.requests.inc({ model, status: String(evt.httpStatus), team });
     const u = evt.usage;
     if (u.promptTokens > 0) metrics.tokens.inc({ model, type: 'input', team }, u.promptTokens);
@@ -65,17 +65,17 @@ export function createMetricsRecorder({ deps, options = {} }: { deps: { metrics:
   return {
     record,
     setBudgetRemaining(teamId, usd) {
-      metrics.budgetRemaining.set({ team: options.teamLabels === false || !teamId ? NO_TEAM : teams.value(teamId) }, usd);
+      metrics.budgetRemaining.set({ team: teamLabel(teamId) }, usd);
     },
     setRelayLag(seconds) {
       metrics.relayLag.set(seconds);
     },
-    teamLabel: (teamId) => (options.teamLabels === false || !teamId ? NO_TEAM : teams.value(teamId)),
+    teamLabel,
     observeOverhead(seconds) {
       metrics.overhead.observe(seconds);
     },
     recordShed(model, teamId, status) {
-      metrics.requests.inc({ model: models.value(model || 'unknown'), status: String(status), team: options.teamLabels === false || !teamId ? NO_TEAM : teams.value(teamId) });
+      metrics.requests.inc({ model: models.value(model || 'unknown'), status: String(status), team: teamLabel(teamId) });
     },
     metrics,
   };
