@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { connectBus, startIngressService, startStageService } from '@ai-gateway/gateway';
 import { loadConfig, subjectsFor } from '@ai-gateway/kit';
 import { startFakeOpenAI, type FakeServer } from '../support/fake-openai.ts';
-import { MASTER_KEY, MODES, NATS_URL, memoryLogger, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { MASTER_KEY, MODES, NATS_URL, dropSchema, memoryLogger, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { scrape, scrapeUntil, type Exposition } from '../support/prom-text.ts';
 
 const user = (content: string) => [{ role: 'user' as const, content }];
@@ -19,6 +19,8 @@ for (const mode of MODES) {
     let pairB: FakeServer;
     let gw: TestGateway;
     let client: OpenAI;
+    // A fresh accounting schema (with DATABASE_URL): teams left by earlier runs must not fill the team label bound.
+    const schema = `obs${randomBytes(4).toString('hex')}`;
 
     before(async () => {
       ok = await startFakeOpenAI();
@@ -26,6 +28,7 @@ for (const mode of MODES) {
       pairB = await startFakeOpenAI();
       gw = await startTestGateway({
         mode,
+        schema,
         // One router replica: the exact cache is per process, so a repeat must reach the same one.
         routers: 1,
         yaml: `
@@ -63,6 +66,7 @@ litellm_settings:
     after(async () => {
       await gw?.close();
       await Promise.all([ok?.close(), pairA?.close(), pairB?.close()]);
+      await dropSchema(schema);
     });
 
     const requests = (e: Exposition, model: string, status?: string) => e.sum('ai_gateway_request_total', { model, ...(status ? { status } : {}) });
@@ -108,6 +112,27 @@ litellm_settings:
       assert.equal((line['fallbacks'] as string[]).length, 1);
       assert.match((line['fallbacks'] as string[])[0] ?? '', /^flaky->ok:/);
       assert.ok(!JSON.stringify(line).includes('log me please'), 'no prompt text in the log line');
+    });
+
+    test('a client that leaves mid-stream is counted as 499 and logged once, after its reply closed', async () => {
+      ok.script({ type: 'stream', chunks: 100, chunkDelayMs: 20 });
+      const base = await scrape(gw.url);
+      const ac = new AbortController();
+      const { data: stream, response } = await client.chat.completions
+        .create({ model: 'ok', stream: true, messages: user('leave early') }, { signal: ac.signal })
+        .withResponse();
+      const requestId = response.headers.get('x-request-id') ?? '';
+      let seen = 0;
+      try {
+        for await (const _c of stream) if (++seen === 2) ac.abort();
+      } catch {
+        // the SDK may raise APIUserAbortError or just end the iteration
+      }
+      const e = await scrapeUntil(gw.url, (x) => requests(x, 'ok', '499') >= requests(base, 'ok', '499') + 1);
+      assert.equal(requests(e, 'ok', '499') - requests(base, 'ok', '499'), 1);
+      const lines = gw.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'request completed' && l['requestId'] === requestId);
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]?.['outcome'], 'cancelled');
     });
 
     test('a stream records time to first token and its usage', async () => {

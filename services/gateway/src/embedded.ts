@@ -44,16 +44,17 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<RunningGateway>
   const router = built.router;
   if (!router) throw new Error('the router stage is missing from the slip');
   const pipeline = createPipeline({ bus, codec: avroCodec, logger: o.logger, stages: built.stages.map(decorateStage(o.config)) }, { distributed: false });
-  const telemetry = await startTelemetry({
+  const ingressId = newIngressId();
+  const telemetry = startTelemetry({
     bus,
-    subjects: pipeline.subjects,
+    pipeline,
+    ingressId,
     logger: o.logger,
     deployments: deploymentsFromPolicy(o.config, router.policy),
     // Read at scrape / probe time, once accounting (started below) is up.
     budgets: () => teamBudgetsFrom(accounting.store)(),
     readiness: [{ name: 'store', check: () => storeCheck(accounting.store).check() }],
   });
-  const ingressId = newIngressId();
   const accounting = await startAccounting({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects, embedded: true, ...(o.accounting ? { location: o.accounting } : {}) });
   const keys = buildIngressAccounting({ config: o.config, logger: o.logger, bus, subjects: pipeline.subjects, ingressId, authority: accounting.authority });
   // Kafka export when kafka_brokers is configured (else the outbox keeps the records); reports over the in-process bus.

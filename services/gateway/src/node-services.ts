@@ -94,8 +94,8 @@ export async function startIngressService(o: { config: GatewayConfig; logger: Lo
   const pipeline = createPipeline({ bus: o.bus, codec: avroCodec, logger: o.logger, stages: local.stages.map(decorateStage(o.config)) }, { distributed: true, subjects });
   const cooldowns = watchCooldowns({ config: o.config, bus: o.bus, subjects, logger: o.logger });
   const remote = slipFor(o.config).filter((s) => !local.stages.some((l) => l.name === s));
-  const telemetry = await startTelemetry({ bus: o.bus, subjects, logger: o.logger, deployments: cooldowns.deployments, readiness: [stageConsumersCheck(o.bus, subjects, remote)] });
   const ingressId = newIngressId();
+  const telemetry = startTelemetry({ bus: o.bus, pipeline, ingressId, logger: o.logger, deployments: cooldowns.deployments, readiness: [stageConsumersCheck(o.bus, subjects, remote)] });
   pipeline.listenReplies(ingressId);
   // Keys are cached here and invalidated by key-change events; reservations come from this ingress's slices.
   // Without a database there is no accounting service to ask: master-key auth only.

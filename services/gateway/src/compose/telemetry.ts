@@ -1,9 +1,7 @@
-// Wires telemetry into a process: the metrics consumer of completed events, deployment status, /metrics and health,
+// Wires telemetry into a process: the ingress's listener of completed events, deployment status, /metrics and health,
 // and the decorator of hosted stages (spans; prompt capture for the request log when prompt logging is on).
 import {
-  avroCodec,
   capturePrompts,
-  completedOf,
   createGatewayMetrics,
   createMetricsRecorder,
   infoLineWriter,
@@ -14,7 +12,6 @@ import {
   tracingActive,
   type Bus,
   type DeploymentStatus,
-  type DurableConsumer,
   type GatewayConfig,
   type Logger,
   type MetricsRecorder,
@@ -33,8 +30,6 @@ import type { Router } from 'express';
 import { guardrailPolicyOf } from './guardrails.ts';
 
 const VERSION = '0.1.0';
-/** Durable consumer shared by every ingress replica: each completed event is counted once across them. */
-export const METRICS_DURABLE = 'metrics';
 const decoder = new TextDecoder();
 
 export type DeploymentSource = () => readonly DeploymentStatus[];
@@ -101,7 +96,9 @@ export function storeCheck(store: Pick<Store, 'reservationCount'>): ReadinessChe
 
 export interface TelemetryOptions {
   bus: Bus;
-  subjects: Subjects;
+  /** The ingress's pipeline and id: the completed events of the requests it served feed its metrics and request log. */
+  pipeline: Pipeline;
+  ingressId: string;
   logger: Logger;
   deployments: DeploymentSource;
   /** Extra readiness checks (store, stage consumers); the bus is always checked. */
@@ -120,8 +117,11 @@ export interface Telemetry {
   close(): Promise<void>;
 }
 
-/** Starts the metrics consumer of completed events (JetStream durable in distributed mode, in-process otherwise). */
-export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
+/**
+ * Metrics and the request log of one ingress, fed by the completed events of the requests it served (each heard
+ * once, see Pipeline.onCompleted): every replica counts its own requests and Prometheus sums the replicas.
+ */
+export function startTelemetry(o: TelemetryOptions): Telemetry {
   const budgets = o.budgets;
   const metrics = createGatewayMetrics({
     options: {
@@ -131,19 +131,10 @@ export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
   });
   const recorder = createMetricsRecorder({ deps: { metrics }, options: { ...(o.maxLabelValues ? { maxLabelValues: o.maxLabelValues } : {}) } });
   const requestLog = infoLineWriter(o.logger);
-  const consumer: DurableConsumer = await o.bus.consumeDurable(o.subjects.completed, METRICS_DURABLE, (msg) => {
-    let evt;
-    try {
-      evt = completedOf(msg, avroCodec);
-    } catch (err) {
-      o.logger.error({ err }, 'metrics: dropped an undecodable completed event');
-      msg.ack();
-      return;
-    }
+  const stopHearing = o.pipeline.onCompleted(o.ingressId, (evt) => {
     recorder.record(evt);
-    // The one request log line: here, because this consumer sees every completed event exactly once per gateway.
+    // The one request log line: here, because this ingress hears each of its requests' completed events once.
     requestLog(requestLogFields(evt), REQUEST_LOG_MESSAGE);
-    msg.ack();
   });
   const bus: ReadinessCheck = { name: 'bus', check: () => o.bus.flush() };
   const opsRouter = createOpsRouter({
@@ -154,7 +145,7 @@ export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
     recorder,
     opsRouter,
     instrument: (pipeline) => instrumentPipeline({ deps: { pipeline, onOverhead: (s) => recorder.observeOverhead(s) } }),
-    close: () => consumer.stop(),
+    close: async () => stopHearing(),
   };
 }
 

@@ -172,6 +172,7 @@ function reportRejected(
   receivedAt: number,
   err: GatewayError,
 ): void {
+  const replyTo = ctx.pipeline.subjects.reply(ctx.options.ingressId, requestId);
   const env = {
     requestId,
     tenant,
@@ -180,7 +181,7 @@ function reportRejected(
     inboundApi: route.inboundApi,
     stream: false,
     slip: [],
-    replyTo: '',
+    replyTo,
     trace: { traceparent: null, tracestate: null },
     receivedAtMs: receivedAt,
     deadlineMs: receivedAt,
@@ -192,5 +193,5 @@ function reportRejected(
   evt.outcome = err.code === 'budget_exceeded' || err.code === 'rate_limited' || err.code === 'guardrail_violation' ? 'blocked' : 'error';
   evt.httpStatus = err.status;
   evt.errorCode = err.code;
-  ctx.pipeline.report(evt);
+  ctx.pipeline.report(evt, replyTo);
 }

@@ -32,8 +32,18 @@ export interface Pipeline {
   dispatch(env: RequestEnvelope): void;
   /** Ingress side: receive the replies addressed to `replyTo`. Returns the unregister function. */
   openReply(replyTo: string, sink: ReplySink): () => void;
-  /** Publishes a completed event for a request that never entered a stage (rejected at the edge). */
-  report(evt: CompletedEvent): void;
+  /**
+   * Publishes a completed event for a request that never entered a stage (rejected at the edge); `replyTo`, the
+   * reply subject the request would have had, names the ingress whose completed listener hears of it.
+   */
+  report(evt: CompletedEvent, replyTo?: string): void;
+  /**
+   * Ingress side: hear the completed event of every request this ingress served (its metrics and request log), once,
+   * even after the reply closed (a client that left). Local stages call the listener directly; in distributed mode
+   * stages elsewhere send the event on the ingress's plain completed subject. At most once, like the counters it
+   * feeds: accounting reads the durable stream instead. Returns the unregister function.
+   */
+  onCompleted(ingressId: string, listener: CompletedListener): () => void;
   /** Client went away: abort the request wherever its stages run. */
   cancel(requestId: string): void;
   /** Distributed mode: serve local stages from their bus subjects and listen for cancels. */
@@ -44,6 +54,9 @@ export interface Pipeline {
   readonly subjects: Subjects;
   close(): Promise<void>;
 }
+
+/** Hears completed events; runs on the path that completed the request, so it must be quick and must not throw. */
+export type CompletedListener = (evt: CompletedEvent) => void;
 
 interface InFlight {
   controller: AbortController;
@@ -63,6 +76,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
   const inflight = new Map<string, InFlight>();
   const recentlyCancelled = new Set<string>();
   const subscriptions: Subscription[] = [];
+  const completedListeners = new Map<string, CompletedListener>();
 
   function rememberCancel(id: string): void {
     recentlyCancelled.add(id);
@@ -104,13 +118,31 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     };
   }
 
-  /** `trace`: the context the event continues (its consumers' spans join the request's trace). */
-  function complete(evt: CompletedEvent, trace?: TraceContext): void {
+  /**
+   * Publishes the event on the durable stream (accounting) and tells the ingress that served the request (`replyTo`
+   * names it). `trace`: the context the event continues (its consumers' spans join the request's trace).
+   */
+  function complete(evt: CompletedEvent, trace: TraceContext | undefined, replyTo: string): void {
     const headers: BusHeaders = { 'idempotency-key': evt.requestId };
     if (trace) writeTraceHeaders(trace, headers);
-    bus.publishDurable(subjects.completed, { value: evt, encode: () => codec.encodeCompleted(evt) }, headers).catch((err: unknown) => {
+    let bytes: Uint8Array | null = null;
+    const encode = (): Uint8Array => (bytes ??= codec.encodeCompleted(evt));
+    bus.publishDurable(subjects.completed, { value: evt, encode }, headers).catch((err: unknown) => {
       logger.error({ err, requestId: evt.requestId }, 'failed to publish completed event');
     });
+    const ingressId = subjects.ingressOfReply(replyTo);
+    if (ingressId === null) return;
+    const listener = completedListeners.get(ingressId);
+    if (listener) hear(listener, evt);
+    else if (options.distributed) bus.publish(subjects.completedTo(ingressId), encode());
+  }
+
+  function hear(listener: CompletedListener, evt: CompletedEvent): void {
+    try {
+      listener(evt);
+    } catch (err) {
+      logger.error({ err, requestId: evt.requestId }, 'completed listener failed');
+    }
   }
 
   function acquire(requestId: string): InFlight {
@@ -149,7 +181,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
       signal: entry.controller.signal,
       complete: (evt, trace) => {
         completed = true;
-        complete(evt, trace ?? env.trace);
+        complete(evt, trace ?? env.trace, env.replyTo);
       },
     };
     let result: Promise<void>;
@@ -170,7 +202,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
           if (!completed) {
             const evt = baseCompletedEvent(env, now());
             evt.errorCode = gwErr.code;
-            complete(evt, env.trace);
+            complete(evt, env.trace, env.replyTo);
           }
         } finally {
           releaseEntry(env.requestId, entry);
@@ -215,7 +247,25 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
         if (sinks.get(replyTo) === sink) sinks.delete(replyTo);
       };
     },
-    report: complete,
+    report: (evt, replyTo = '') => complete(evt, undefined, replyTo),
+    onCompleted(ingressId, listener) {
+      completedListeners.set(ingressId, listener);
+      let sub: Subscription | null = null;
+      if (options.distributed) {
+        const s = bus.subscribe(subjects.completedTo(ingressId));
+        sub = s;
+        subscriptions.push(s);
+        void pump(s, (data) => hear(listener, codec.decodeCompleted(data)));
+      }
+      return () => {
+        if (completedListeners.get(ingressId) === listener) completedListeners.delete(ingressId);
+        if (sub) {
+          sub.unsubscribe();
+          const i = subscriptions.indexOf(sub);
+          if (i >= 0) subscriptions.splice(i, 1);
+        }
+      };
+    },
     cancel(requestId) {
       rememberCancel(requestId);
       inflight.get(requestId)?.controller.abort();

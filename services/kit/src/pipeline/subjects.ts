@@ -12,6 +12,10 @@ export interface Subjects {
   stage(stage: string): string;
   reply(ingressId: string, requestId: string): string;
   replyWildcard(ingressId: string): string;
+  /** Completed events of the requests an ingress served, for its metrics and request log (plain, not durable). */
+  completedTo(ingressId: string): string;
+  /** The ingress a reply subject belongs to; null for anything else. */
+  ingressOfReply(replyTo: string): string | null;
   cancel(requestId: string): string;
 }
 
@@ -28,6 +32,13 @@ export function subjectsFor(namespace = ''): Subjects {
     stage: (stage) => `${prefix}.req.${stage}`,
     reply: (ingressId, requestId) => `${prefix}.reply.${ingressId}.${requestId}`,
     replyWildcard: (ingressId) => `${prefix}.reply.${ingressId}.*`,
+    completedTo: (ingressId) => `${prefix}.done.${ingressId}`,
+    ingressOfReply(replyTo) {
+      const head = `${prefix}.reply.`;
+      if (!replyTo.startsWith(head)) return null;
+      const end = replyTo.indexOf('.', head.length);
+      return end > head.length ? replyTo.slice(head.length, end) : null;
+    },
     cancel: (requestId) => `${prefix}.cancel.${requestId}`,
   };
 }
