@@ -26,15 +26,19 @@ export async function createPgliteExecutor(input: { deps?: { db?: PGlite }; opti
     const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
     await r.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([csvRows(rows)]) });
   };
+  const simple = async (r: Pick<PGlite, 'exec'>, text: string) => ((await r.exec(text)).at(-1)?.rows ?? []) as Record<string, unknown>[];
   return {
     dialect: 'pglite',
     query: (text, params) => run(db, text, params),
     copyRows: (table, columns, rows) => copy(db, table, columns, rows),
+    simple: (text) => simple(db, text),
     async exec(text) {
       await db.exec(text);
     },
     transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-      return db.transaction((tx) => fn({ query: (text, params) => run(tx, text, params), copyRows: (table, columns, rows) => copy(tx, table, columns, rows) }));
+      return db.transaction((tx) =>
+        fn({ query: (text, params) => run(tx, text, params), copyRows: (table, columns, rows) => copy(tx, table, columns, rows), simple: (text) => simple(tx, text) }),
+      );
     },
     close: async () => {
       if (!shared) await db.close();

@@ -42,7 +42,14 @@ export function outboxEncodingOf(enc: RecordEncoders | null): OutboxEncoding | u
 // zig-zag varint or has the continuation bit, never '{' (0x7b), so a JSON payload is unambiguous.
 export const isJsonPayload = (b: Uint8Array): boolean => b.length > 0 && b[0] === 0x7b;
 
-export type RecordResult = { recorded: true; billing: BillingRecord; audit: AuditRecord } | { recorded: false };
+/**
+ * `recorded`: written now (false: recorded before, a redelivery, or a repeat within the batch). Only this flag: the
+ * records themselves stay in the store (spend log, audit chain, outbox), and with a database on another thread
+ * each result crosses back to the request loop.
+ */
+export interface RecordResult {
+  recorded: boolean;
+}
 
 export function billingRecordOf(e: CompletedEvent): BillingRecord {
   return {
