@@ -48,7 +48,6 @@ const SPEND_COPY = 'spend_copy';
 const RECORDED: RecordResult = Object.freeze({ recorded: true });
 const NOT_RECORDED: RecordResult = Object.freeze({ recorded: false });
 const UNIQUE_VIOLATION = '23505';
-const KNOWN_SPEND_LOGS = 'SELECT request_id FROM spend_logs WHERE request_id = ANY($1::text[])';
 
 const ANY_HOLD = 'SELECT 1 FROM reservations LIMIT 1';
 const DELETE_HOLDS = 'DELETE FROM reservations WHERE id = ANY($1::text[]) RETURNING id, scopes, cost, requests, tokens, parallel, held_minute';
@@ -98,9 +97,9 @@ async function insertSpendLogs(tx: SqlRunner, events: readonly CompletedEvent[])
   // Sorted by request id: two batches racing on the same ids take the unique-key locks in one order.
   const rows = [...firsts.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
   if (tx.copyRows) {
-    // Single-writer store (PGlite): almost every event is new, so the rows are copied in at once. A redelivered id
-    // fails the copy on the primary key; then the copy is undone, the ids already recorded are looked up, and the
-    // rest copied (the lookup cost as much as a fifth of the copy, for every batch).
+    // Almost every event is new, so the rows are copied in at once: the cheapest way into the table. A redelivered
+    // id (or one another replica is recording) fails the copy on the primary key; the copy is then undone and the
+    // rows inserted by the statement that skips conflicts.
     await runSimple(tx, `SAVEPOINT ${SPEND_COPY}`);
     try {
       await tx.copyRows('spend_logs', SPEND_COLUMN_NAMES, rowsOf(SPEND_COLUMNS, rows));
@@ -109,9 +108,6 @@ async function insertSpendLogs(tx: SqlRunner, events: readonly CompletedEvent[])
       if ((err as { code?: unknown } | null)?.code !== UNIQUE_VIOLATION) throw err;
       await runSimple(tx, `ROLLBACK TO SAVEPOINT ${SPEND_COPY}`);
     }
-    const known = new Set((await tx.query(KNOWN_SPEND_LOGS, [rows.map((e) => e.requestId)])).map((r) => str(r, 'request_id')));
-    await tx.copyRows('spend_logs', SPEND_COLUMN_NAMES, rowsOf(SPEND_COLUMNS, rows.filter((e) => !known.has(e.requestId))));
-    return [...firsts.values()].filter((e) => !known.has(e.requestId));
   }
   const inserted = await tx.query(INSERT_SPEND_LOGS, columnArrays(SPEND_COLUMNS, rows));
   const fresh = new Set(inserted.map((r) => str(r, 'request_id')));
@@ -147,9 +143,10 @@ async function applyToBudgets(tx: SqlRunner, events: readonly CompletedEvent[], 
   if (rollScopes.length > 0) await rollDueBudgets(tx, nowMs, lockOrder(rollScopes));
 
   const holds = new Map<string, DroppedHold>();
-  // A single-writer store is the embedded one, whose holds live in memory: its table is empty, and asking so costs
-  // one row instead of probing every id of the batch.
-  const holdsKept = !tx.copyRows || (await runSimple(tx, ANY_HOLD)).length > 0;
+  // Holds live in memory in embedded mode, and distributed ones only while keyed requests are in flight: an empty
+  // table is common, and asking costs one row instead of probing every id of the batch. A request's own hold was
+  // committed before it was dispatched, so it is seen here.
+  const holdsKept = (await runSimple(tx, ANY_HOLD)).length > 0;
   for (const r of holdsKept ? await tx.query(DELETE_HOLDS, [events.map((e) => e.requestId)]) : []) {
     holds.set(str(r, 'id'), { scopes: strArray(r, 'scopes'), cost: num(r, 'cost'), parallel: num(r, 'parallel'), tokens: num(r, 'tokens'), heldMinuteMs: ms(r, 'held_minute') });
   }

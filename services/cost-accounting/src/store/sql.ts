@@ -5,8 +5,9 @@ import type { RecordResult } from './spend-sql.ts';
 export interface SqlRunner {
   query(text: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   /**
-   * Bulk insert with COPY, where the adapter has a cheap way to stream it (PGlite: half the CPU of an INSERT over
-   * unnest'ed arrays per row, measured). No ON CONFLICT: the caller drops rows that already exist first.
+   * Bulk insert with COPY (CSV), in a transaction: PGlite streams it from a blob, Postgres from STDIN; either costs
+   * about half of an INSERT over unnest'ed arrays per row (measured). No ON CONFLICT: a duplicate key fails the copy
+   * (SQLSTATE 23505), which the caller undoes to a savepoint.
    */
   copyRows?(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
   /**
