@@ -2,7 +2,7 @@
 // Run: node --import tsx test/bench/pii.ts   (BENCH_ITERATIONS, default 20000)
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { createLogger, loadConfig, type RequestEnvelope, type StageContext } from '@ai-gateway/kit';
+import { RequestCancel, contextWith, createLogger, loadConfig, type RequestEnvelope, type StageContext } from '@ai-gateway/kit';
 import { Pseudonyms, analyze, anonymize, buildGuardrailPolicy, createGuardrailStage, detectInjection } from '@ai-gateway/pii-scrubber';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? '20000');
@@ -70,7 +70,7 @@ const env: RequestEnvelope = {
   requestId: 'r', tenant: { keyId: null, keyAlias: null, teamId: null, userId: null, projectId: null }, model: 'gpt-4o', callType: 'chat', inboundApi: 'openai', stream: false,
   slip: ['router'], replyTo: 'x', trace: { traceparent: null, tracestate: null }, receivedAtMs: 0, deadlineMs: 0, metadata: {}, verdicts: [], body,
 };
-const noop: StageContext = { forward: () => {}, reply: { send: () => {} }, signal: new AbortController().signal, complete: () => {} };
+const noop: StageContext = contextWith(new RequestCancel(), { forward: () => {}, reply: { send: () => {} }, complete: () => {} });
 
 const fmt = (r: Result) => `p50 ${(r.p50 * 1000).toFixed(0)} µs  p99 ${(r.p99 * 1000).toFixed(0)} µs  mean ${(r.mean * 1000).toFixed(0)} µs  cpu/op ${(r.cpu * 1000).toFixed(0)} µs`;
 const found = analyze(text);

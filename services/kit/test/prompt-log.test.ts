@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   baseCompletedEvent,
+  RequestCancel,
+  contextWith,
   capturePrompts,
   PROMPT_LOG_METADATA,
   requestLogFields,
@@ -36,7 +38,7 @@ function answering(answer: string, opts: { stream?: boolean; status?: number } =
 async function run(stage: Stage, env: RequestEnvelope): Promise<{ evt: CompletedEvent; sent: number }> {
   let evt: CompletedEvent | null = null;
   let sent = 0;
-  const ctx: StageContext = { forward() {}, reply: { send: () => void sent++ }, signal: new AbortController().signal, complete: (e) => void (evt = e) };
+  const ctx: StageContext = contextWith(new RequestCancel(), { forward() {}, reply: { send: () => void sent++ }, complete: (e: CompletedEvent) => void (evt = e) });
   await stage.handle(env, ctx);
   assert.ok(evt);
   return { evt, sent };

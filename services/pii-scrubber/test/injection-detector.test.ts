@@ -1,7 +1,7 @@
 // The learned injection detectors with a fake embedder: windows, classifier file, fallback to the rules, the stage.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, loadConfig, type Embedder, type RequestEnvelope, type StageContext } from '@ai-gateway/kit';
+import { RequestCancel, contextWith, createLogger, loadConfig, type Embedder, type RequestEnvelope, type StageContext } from '@ai-gateway/kit';
 import {
   buildGuardrailPolicy, createGuardrailStage, createInjectionDetectors, createLearnedDetector, loadInjectionClassifier, parseInjectionClassifier, textWindows,
   type InjectionClassifier,
@@ -141,12 +141,11 @@ function envelope(content: string): RequestEnvelope {
 
 async function runStage(policy: ReturnType<typeof policyOf>, embedder: Embedder | null, content: string) {
   const out = { forwarded: false, status: 0, verdict: undefined as { score: number; categories: string[] } | undefined };
-  const ctx: StageContext = {
+  const ctx: StageContext = contextWith(new RequestCancel(), {
     forward: (e) => void ((out.forwarded = true), (out.verdict = e.verdicts[0])),
     reply: { send: (_k, status) => void (out.status = status) },
-    signal: new AbortController().signal,
     complete: (e) => void (out.verdict = e.verdicts[0]),
-  };
+  });
   const stage = createGuardrailStage({ deps: { policy, logger: createLogger({ name: 't', level: 'silent' }), embedder, classifier: CLASSIFIER } });
   await stage.handle(envelope(content), ctx);
   return out;

@@ -1,7 +1,7 @@
 // The pii stage and reply filter: modes per entity, pseudonym round trip, injection block/flag, switches by name.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, loadConfig, publicMetadata, type CompletedEvent, type ReplyChunk, type RequestEnvelope, type StageContext } from '@ai-gateway/kit';
+import { RequestCancel, contextWith, createLogger, loadConfig, publicMetadata, type CompletedEvent, type ReplyChunk, type RequestEnvelope, type StageContext } from '@ai-gateway/kit';
 import { buildGuardrailPolicy, createGuardrailReplyFilter, createGuardrailStage, parseOverrides, PII_MAP_METADATA, type GuardrailPolicy } from '../src/index.ts';
 
 function policyOf(yaml: string): GuardrailPolicy {
@@ -38,12 +38,11 @@ interface Run {
 
 async function run(env: RequestEnvelope, policy = POLICY, tenant?: Record<string, boolean>): Promise<Run> {
   const out: Run = { forwarded: null, replies: [], completed: [] };
-  const ctx: StageContext = {
+  const ctx: StageContext = contextWith(new RequestCancel(), {
     forward: (e) => void (out.forwarded = e),
     reply: { send: (kind, status, _h, data) => void out.replies.push({ kind, status, data }) },
-    signal: new AbortController().signal,
     complete: (e) => void out.completed.push(e),
-  };
+  });
   const stage = createGuardrailStage({ deps: { policy, logger: createLogger({ name: 't', level: 'silent' }), ...(tenant ? { tenantGuardrails: () => tenant } : {}) } });
   await stage.handle(env, ctx);
   return out;

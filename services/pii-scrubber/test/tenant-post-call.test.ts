@@ -1,7 +1,7 @@
 // Key/team guardrail switches carried on the envelope, and post_call PII scrubbing of whole and streamed answers.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TENANT_GUARDRAILS_METADATA, createLogger, encodeGrantGuardrails, loadConfig, type RequestEnvelope, type StageContext } from '@ai-gateway/kit';
+import { RequestCancel, contextWith, TENANT_GUARDRAILS_METADATA, createLogger, encodeGrantGuardrails, loadConfig, type RequestEnvelope, type StageContext } from '@ai-gateway/kit';
 import { PiiStream, analyze, anonymize, buildGuardrailPolicy, createGuardrailReplyFilter, createGuardrailStage, guardrailsFor, Pseudonyms, type GuardrailPolicy } from '../src/index.ts';
 
 function policyOf(yaml: string): GuardrailPolicy {
@@ -34,12 +34,11 @@ const names = (env: RequestEnvelope) => guardrailsFor(POLICY, env, undefined).ma
 
 async function stageRun(env: RequestEnvelope): Promise<{ forwarded: RequestEnvelope | null; status: number | null }> {
   const out: { forwarded: RequestEnvelope | null; status: number | null } = { forwarded: null, status: null };
-  const ctx: StageContext = {
+  const ctx: StageContext = contextWith(new RequestCancel(), {
     forward: (e) => void (out.forwarded = e),
     reply: { send: (_k, status) => void (out.status = status) },
-    signal: new AbortController().signal,
     complete: () => {},
-  };
+  });
   await createGuardrailStage({ deps: { policy: POLICY, logger: createLogger({ name: 't', level: 'silent' }) } }).handle(env, ctx);
   return out;
 }

@@ -1,5 +1,5 @@
 // The attempt loop: pick a deployment, call it under a deadline, retry with backoff, fall back to other groups.
-import { GatewayError, type FallbackStep } from '@ai-gateway/kit';
+import { GatewayError, type CancelSource, type FallbackStep } from '@ai-gateway/kit';
 import type { ModelGroups } from './groups.ts';
 import { ProviderError } from './providers/types.ts';
 import type { RouterDeployment, RoutingPolicy } from './routing-types.ts';
@@ -16,12 +16,10 @@ export class AttemptGuard {
   readonly controller = new AbortController();
   timedOut: string | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private readonly onParentAbort: () => void;
+  private readonly unlink: () => void;
 
-  constructor(private readonly parent: AbortSignal) {
-    this.onParentAbort = () => this.controller.abort(new CancelledError());
-    if (parent.aborted) this.controller.abort(new CancelledError());
-    else parent.addEventListener('abort', this.onParentAbort, { once: true });
+  constructor(parent: CancelSource) {
+    this.unlink = parent.onCancel(() => this.controller.abort(new CancelledError()));
   }
 
   get signal(): AbortSignal {
@@ -49,7 +47,7 @@ export class AttemptGuard {
 
   dispose(): void {
     this.disarm();
-    this.parent.removeEventListener('abort', this.onParentAbort);
+    this.unlink();
   }
 }
 
@@ -58,7 +56,8 @@ export interface AttemptContext {
   policy: RoutingPolicy;
   now: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  signal: AbortSignal;
+  /** The request's cancellation (its AbortSignal only for a backoff sleep). */
+  cancel: CancelSource;
   stream: boolean;
 }
 
@@ -87,8 +86,8 @@ export class AttemptsFailed extends Error {
 }
 
 /** Normalises whatever an attempt threw. Programming errors are rethrown untouched: never retried. */
-function classify(raw: unknown, guard: AttemptGuard, parent: AbortSignal): ProviderError | CancelledError {
-  if (parent.aborted) return new CancelledError();
+function classify(raw: unknown, guard: AttemptGuard, parent: CancelSource): ProviderError | CancelledError {
+  if (parent.cancelled) return new CancelledError();
   if (guard.timedOut) return new ProviderError('timeout', guard.timedOut, { status: 408 });
   if (raw instanceof ProviderError) return raw;
   if (raw instanceof CancelledError) return raw;
@@ -127,7 +126,7 @@ export async function runAttempts<T>(
     let lastErr: GatewayError | ProviderError | null = null;
     let pending: { from: RouterDeployment; err: ProviderError } | null = null;
     for (;;) {
-      if (ax.signal.aborted) throw new AttemptsFailed({ error: new CancelledError(), attempts, fallbacks, deployment: lastDeployment });
+      if (ax.cancel.cancelled) throw new AttemptsFailed({ error: new CancelledError(), attempts, fallbacks, deployment: lastDeployment });
       const pick = ax.policy.pick(group, deployments, tried, ax.stream, ax.now());
       if (pick.kind === 'none') {
         lastErr ??= noneError(pick, group);
@@ -139,7 +138,7 @@ export async function runAttempts<T>(
         pending = null;
         if (delay > 0) {
           try {
-            await ax.sleep(delay, ax.signal);
+            await ax.sleep(delay, ax.cancel.signal);
           } catch {
             throw new AttemptsFailed({ error: new CancelledError(), attempts, fallbacks, deployment: d });
           }
@@ -150,7 +149,7 @@ export async function runAttempts<T>(
       attempts++;
       const startedAt = ax.now();
       ax.policy.onStart(d, startedAt, attempts > 1);
-      const guard = new AttemptGuard(ax.signal);
+      const guard = new AttemptGuard(ax.cancel);
       const t = firstTimeout(d);
       guard.arm(t.ms, t.what);
       try {
@@ -160,7 +159,7 @@ export async function runAttempts<T>(
         guard.dispose();
         let err: ProviderError | CancelledError;
         try {
-          err = classify(raw, guard, ax.signal);
+          err = classify(raw, guard, ax.cancel);
         } catch (programming) {
           ax.policy.onAbandon(d, ax.now(), startedAt);
           throw programming;

@@ -150,7 +150,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
   }
 
   function attemptContext(ctx: StageContext, stream: boolean): AttemptContext {
-    return { groups: deps.groups, policy: deps.policy, now, sleep, signal: ctx.signal, stream };
+    return { groups: deps.groups, policy: deps.policy, now, sleep, cancel: ctx, stream };
   }
 
   const totalTimeout = (d: RouterDeployment) => {
@@ -277,7 +277,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
       evt.outcome = 'success';
       evt.httpStatus = 200;
       if (tally.assembled) evt.response = JSON.stringify(tally.assembled);
-    } else if (ctx.signal.aborted) {
+    } else if (ctx.cancelled) {
       deps.policy.onAbandon(a.deployment, now(), a.startedAt);
       evt.outcome = 'cancelled';
       evt.httpStatus = 499;
@@ -308,7 +308,7 @@ export function createRouterStage({ deps, options }: { deps: RouterStageDeps; op
         return;
       }
       try {
-        const plan = await prepareRequest(deps, env, body, ctx.signal);
+        const plan = await prepareRequest(deps, env, body, ctx);
         if (env.stream && env.callType === 'chat') await stream(env, ctx, plan.body as unknown as openai.ChatCompletionRequest, plan);
         else if (env.stream && env.callType === 'completion') {
           throw new GatewayError('invalid_request', { params: { detail: 'stream is not supported on /v1/completions by this gateway yet' }, param: 'stream' });

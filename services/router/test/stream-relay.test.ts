@@ -2,7 +2,7 @@
 // filter or a dropped usage field makes the gateway serialise its own version.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ReplyFilter, openai } from '@ai-gateway/kit';
+import { RequestCancel, type ReplyFilter, type openai } from '@ai-gateway/kit';
 import { AttemptGuard } from '../src/attempts.ts';
 import { chatChunks } from '../src/providers/openai/stream.ts';
 import { sseEvents } from '../src/providers/shared/sse.ts';
@@ -28,7 +28,7 @@ async function relay(o: { filter: ReplyFilter | null; includeUsage: boolean; chu
   const first = (await iter.next()).value as openai.ChatCompletionChunk;
   const sent: string[] = [];
   const tally: StreamTally = { usage: null, completionChars: 0, completionText: '', firstTokenAt: null, chunks: 0, assembled: null };
-  const guard = new AttemptGuard(new AbortController().signal);
+  const guard = new AttemptGuard(new RequestCancel());
   await relayStream(first, iter, guard, { send: (_kind, _status, _headers, data) => sent.push(data ?? '') }, tally, { filter: o.filter, includeUsage: o.includeUsage, assemble: false, idleTimeoutMs: 5_000, now: () => 1 });
   return { sent, tally };
 }
@@ -83,7 +83,7 @@ describe('stream relay', () => {
     const first = (await iter.next()).value as openai.ChatCompletionChunk;
     const sent: string[] = [];
     const tally: StreamTally = { usage: null, completionChars: 0, completionText: '', firstTokenAt: null, chunks: 0, assembled: null };
-    await relayStream(first, iter, new AttemptGuard(new AbortController().signal), { send: (_k, _s, _h, d) => sent.push(d ?? '') }, tally, { filter: null, includeUsage: true, assemble: false, idleTimeoutMs: 5_000, now: () => 1 });
+    await relayStream(first, iter, new AttemptGuard(new RequestCancel()), { send: (_k, _s, _h, d) => sent.push(d ?? '') }, tally, { filter: null, includeUsage: true, assemble: false, idleTimeoutMs: 5_000, now: () => 1 });
     assert.equal(sent.length, 1);
     assert.ok(!sent[0]?.includes('\n'), sent[0]);
     assert.equal((JSON.parse(sent[0] as string) as openai.ChatCompletionChunk).choices[0]?.delta.content, 'x');

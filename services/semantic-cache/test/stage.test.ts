@@ -1,7 +1,7 @@
 // Unit: the cache stage with a fake embedder and the embedded index: hits, isolation, TTL, bypass, store rules.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GatewayError, baseCompletedEvent, createLogger, type CompletedEvent, type ReplyFilterFactory, type RequestEnvelope, type StageContext, type Tenant } from '@ai-gateway/kit';
+import { GatewayError, RequestCancel, contextWith, baseCompletedEvent, createLogger, type CompletedEvent, type ReplyFilterFactory, type RequestEnvelope, type StageContext, type Tenant } from '@ai-gateway/kit';
 import {
   createCacheStage, createEmbeddedIndex, createPendingStores, createSemanticCache, handleCompleted, type Embedder, type VectorIndex,
 } from '@ai-gateway/semantic-cache';
@@ -32,7 +32,7 @@ function envOf(q: string, o: Partial<RequestEnvelope> = {}, extra: Record<string
 
 interface Run { forwarded: RequestEnvelope | null; chunks: Array<{ kind: string; headers: Record<string, string> | null; data: string | null }>; events: CompletedEvent[] }
 function ctxOf(run: Run): StageContext {
-  return { forward: (e) => { run.forwarded = e; }, reply: { send: (kind, _s, headers, data) => run.chunks.push({ kind, headers, data }) }, signal: new AbortController().signal, complete: (e) => run.events.push(e) };
+  return contextWith(new RequestCancel(), { forward: (e: RequestEnvelope) => { run.forwarded = e; }, reply: { send: (kind: string, _s: number, headers: Record<string, string> | null, data: string | null) => run.chunks.push({ kind, headers, data }) }, complete: (e: CompletedEvent) => run.events.push(e) });
 }
 
 function setup(o: { embedder?: Embedder | null; index?: VectorIndex; timeoutMs?: number; now?: () => number; replyFilter?: ReplyFilterFactory } = {}) {

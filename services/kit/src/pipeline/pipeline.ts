@@ -9,7 +9,7 @@ import { writeTraceHeaders } from '../telemetry/messaging.ts';
 import type { PipelineCodec } from './codec.ts';
 import { baseCompletedEvent } from './completed.ts';
 import { packReplies, unpackReplies } from './reply-frames.ts';
-import type { ReplySink, ReplyWriter, Stage, StageContext } from './stage.ts';
+import { RequestCancel, contextWith, type ReplySink, type ReplyWriter, type Stage, type StageContext } from './stage.ts';
 import { DEFAULT_SUBJECTS, type Subjects } from './subjects.ts';
 
 export interface PipelineDeps {
@@ -59,7 +59,7 @@ export interface Pipeline {
 export type CompletedListener = (evt: CompletedEvent) => void;
 
 interface InFlight {
-  controller: AbortController;
+  cancel: RequestCancel;
   refs: number;
 }
 
@@ -148,12 +148,20 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
   function acquire(requestId: string): InFlight {
     let entry = inflight.get(requestId);
     if (!entry) {
-      entry = { controller: new AbortController(), refs: 0 };
+      entry = { cancel: new RequestCancel(), refs: 0 };
       inflight.set(requestId, entry);
-      if (recentlyCancelled.has(requestId)) entry.controller.abort();
+      if (recentlyCancelled.has(requestId)) entry.cancel.cancel();
     }
     entry.refs++;
     return entry;
+  }
+
+  function cancelEntry(requestId: string): void {
+    try {
+      inflight.get(requestId)?.cancel.cancel();
+    } catch (err) {
+      logger.error({ err, requestId }, 'a cancel listener failed');
+    }
   }
 
   function releaseEntry(requestId: string, entry: InFlight): void {
@@ -172,18 +180,17 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
         writer.send(kind, status, headers, data);
       },
     };
-    const ctx: StageContext = {
+    const ctx: StageContext = contextWith(entry.cancel, {
       forward: (next) => {
         answered = true;
         dispatch(next);
       },
       reply,
-      signal: entry.controller.signal,
       complete: (evt, trace) => {
         completed = true;
         complete(evt, trace ?? env.trace, env.replyTo);
       },
-    };
+    });
     let result: Promise<void>;
     try {
       result = stage.handle(env, ctx);
@@ -268,7 +275,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     },
     cancel(requestId) {
       rememberCancel(requestId);
-      inflight.get(requestId)?.controller.abort();
+      cancelEntry(requestId);
       if (options.distributed) bus.publish(subjects.cancel(requestId), new Uint8Array(0));
     },
     serveStages() {
@@ -282,7 +289,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
       void pump(cancels, (_data, subject) => {
         const id = subject.slice(subject.lastIndexOf('.') + 1);
         rememberCancel(id);
-        inflight.get(id)?.controller.abort();
+        cancelEntry(id);
       });
     },
     listenReplies(ingressId) {
@@ -298,7 +305,7 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     async close() {
       for (const sub of subscriptions) sub.unsubscribe();
       subscriptions.length = 0;
-      for (const entry of inflight.values()) entry.controller.abort();
+      for (const id of [...inflight.keys()]) cancelEntry(id);
     },
   };
 }

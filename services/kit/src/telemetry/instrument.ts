@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode, context, trace, type Span } from '@openteleme
 import type { ReplyChunk, RequestEnvelope } from '../contracts/types.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { CLIENT_REQUEST_ID_METADATA } from '../pipeline/completed.ts';
-import type { ReplySink, Stage, StageContext } from '../pipeline/stage.ts';
+import { contextWith, type ReplySink, type Stage, type StageContext } from '../pipeline/stage.ts';
 import { tracingActive } from './sdk.ts';
 import { annotateCompleted, contextFromTrace, gatewayTracer, traceFromContext } from './tracing.ts';
 
@@ -116,16 +116,15 @@ export function traceStage(stage: Stage): Stage {
         parent,
       );
       const active = trace.setSpan(parent, span);
-      const traced: StageContext = {
+      const traced: StageContext = contextWith(ctx, {
         reply: ctx.reply,
-        signal: ctx.signal,
         forward: (next) => ctx.forward({ ...next, trace: traceFromContext(active, next.trace) }),
         complete: (evt, t) => {
           annotateCompleted(span, evt);
           // The completed event's consumers continue this stage's span (without a recording tracer: the envelope's trace).
           ctx.complete(evt, t ?? (span.isRecording() ? traceFromContext(active, env.trace) : undefined));
         },
-      };
+      });
       let run: Promise<void>;
       try {
         run = context.with(active, () => stage.handle(env, traced));

@@ -2,7 +2,7 @@
 // completed event, from where the request log line takes them. With PII scrubbing configured, only text the pii
 // stage scrubbed (and a response scrubbed by the caller's function) is captured; raw text never is.
 import type { CompletedEvent, RequestEnvelope } from '../contracts/types.ts';
-import type { ReplyWriter, Stage, StageContext } from '../pipeline/stage.ts';
+import { contextWith, type ReplyWriter, type Stage, type StageContext } from '../pipeline/stage.ts';
 
 /** Completed-event metadata keys carrying the captured text (absent unless prompt logging is on). */
 export const PROMPT_LOG_METADATA = { messages: 'x-gateway-log-messages', response: 'x-gateway-log-response' } as const;
@@ -78,12 +78,7 @@ export function capturePrompts(stage: Stage, options: PromptCaptureOptions): Sta
         if (answer !== null) metadata[PROMPT_LOG_METADATA.response] = cut(answer);
         return { ...evt, metadata };
       };
-      return stage.handle(env, {
-        forward: ctx.forward,
-        reply,
-        signal: ctx.signal,
-        complete: (evt, t) => ctx.complete(complete(evt), t),
-      });
+      return stage.handle(env, contextWith(ctx, { forward: ctx.forward, reply, complete: (evt, t) => ctx.complete(complete(evt), t) }));
     },
   };
 }

@@ -1,5 +1,5 @@
 // Stage glue run before the attempts: resolve a virtual model, then fit the prompt to the chosen group's window.
-import type { RequestEnvelope } from '@ai-gateway/kit';
+import type { CancelSource, RequestEnvelope } from '@ai-gateway/kit';
 import { CONTEXT_HEADER, type ContextPlan, type ContextWindow } from '../context-window/index.ts';
 import type { RouterDeployment } from '../routing-types.ts';
 import { ROUTE_HEADER, ROUTED_MODEL_HEADER, type RouteSelector } from './selector.ts';
@@ -12,9 +12,10 @@ export interface PrepareDeps {
   contextWindow?: ContextWindow | undefined;
 }
 
-export async function prepareRequest(deps: PrepareDeps, env: RequestEnvelope, body: Record<string, unknown>, signal?: AbortSignal): Promise<ContextPlan> {
+/** `cancel`: the request's cancellation; its AbortSignal is asked for only when a route selector runs. */
+export async function prepareRequest(deps: PrepareDeps, env: RequestEnvelope, body: Record<string, unknown>, cancel?: Pick<CancelSource, 'signal'>): Promise<ContextPlan> {
   let group = env.model;
-  const decision = deps.routeSelector ? await deps.routeSelector.select(env, body, signal) : null;
+  const decision = deps.routeSelector ? await deps.routeSelector.select(env, body, cancel?.signal) : null;
   if (decision) {
     group = decision.group;
     env.metadata[ROUTE_HEADER] = decision.route;
