@@ -64,6 +64,17 @@ describe('providers/sse', () => {
     assert.deepEqual(parseAll(Array.from(bytes, (b) => Uint8Array.of(b))), EXPECTED);
   });
 
+  test('sse - a byte order mark at the start is dropped, even split across reads; one later is data', () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode('data: a\n\ndata: \ufeffb\n\n')]);
+    const expected = [{ event: 'message', data: 'a', id: null }, { event: 'message', data: '\ufeffb', id: null }];
+    assert.deepEqual(parseAll([bytes]), expected);
+    assert.deepEqual(parseAll([bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2)]), expected);
+  });
+
+  test('sse - invalid UTF-8 becomes the replacement character, as UTF-8 decode says', () => {
+    assert.deepEqual(parseAll([new Uint8Array([...enc.encode('data: x'), 0xff, ...enc.encode('y\n\n')])]), [{ event: 'message', data: 'x\ufffdy', id: null }]);
+  });
+
   test('sse - drops an event whose closing blank line never arrived', () => {
     assert.deepEqual(parseAll([enc.encode('data: complete\n\ndata: cut off')]), [{ event: 'message', data: 'complete', id: null }]);
   });

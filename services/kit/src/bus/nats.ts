@@ -34,11 +34,13 @@ const MSG_ID_HEADER = 'Nats-Msg-Id';
 /** nats.js's default for js.publish. */
 const DURABLE_PUBLISH_TIMEOUT_MS = 5_000;
 
+const PUB_ACK_DECODER = new TextDecoder();
+
 /** A PubAck is `{stream, seq, duplicate?}`; a refusal is `{error: {code, err_code, description}}`. */
 function checkPubAck(subject: string, data: Uint8Array): void {
   let ack: { stream?: unknown; error?: { code?: number; description?: string } };
   try {
-    ack = JSON.parse(new TextDecoder().decode(data)) as typeof ack;
+    ack = JSON.parse(PUB_ACK_DECODER.decode(data)) as typeof ack;
   } catch {
     throw new Error(`JetStream publish to ${subject}: unreadable acknowledgement`);
   }
