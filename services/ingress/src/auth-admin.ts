@@ -24,7 +24,6 @@ export interface AdminRouterOptions {
   maxBodyBytes?: number;
 }
 
-
 function queryOf(req: Request): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string') out[k] = v;

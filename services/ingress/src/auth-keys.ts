@@ -50,7 +50,6 @@ function grantMetadata(grant: KeyGrantView): Readonly<Record<string, string>> {
   return guardrails ? Object.freeze({ [TENANT_GUARDRAILS_METADATA]: guardrails }) : NO_METADATA;
 }
 
-
 function allows(list: readonly string[], model: string): boolean {
   if (list.length === 0) return true;
   return list.some((m) => m === model || m === '*' || m === 'all-proxy-models' || (m.endsWith('/*') && model.startsWith(m.slice(0, -1))));

@@ -13,14 +13,11 @@ import {
   type RequestEnvelope,
   type Stage,
 } from '../src/index.ts';
+import { until } from './bus-contract-support.ts';
 import { fullSamples } from './contracts-samples.ts';
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(ok(), what);
-}
 
 /** Answers, then completes with the request's id as the model group (so the test can tell events apart). */
 const answering: Stage = {
@@ -70,13 +67,13 @@ describe('completed events reach the ingress that served the request', () => {
       pipeline.openReply(replyTo, () => {});
       pipeline.dispatch(envelope(id, replyTo));
     }
-    await until('both heard', () => heard.length === 2);
+    await until(() => heard.length === 2, 1_000, 'both heard');
     assert.deepEqual(heard.map((e) => [e.requestId, e.outcome]), [['r1', 'success'], ['r2', 'success']]);
-    await until('both on the durable stream', () => durable.ids.length === 2);
+    await until(() => durable.ids.length === 2, 1_000, 'both on the durable stream');
     stop();
     const replyTo = pipeline.subjects.reply('ing1', 'r3');
     pipeline.dispatch(envelope('r3', replyTo));
-    await until('r3 on the durable stream', () => durable.ids.includes('r3'));
+    await until(() => durable.ids.includes('r3'), 1_000, 'r3 on the durable stream');
     assert.equal(heard.length, 2, 'an unregistered listener hears nothing more');
     await durable.stop();
     await pipeline.close();
@@ -103,7 +100,7 @@ describe('completed events reach the ingress that served the request', () => {
     // The client left: the reply closes at once, the stage completes afterwards.
     close();
     mine.cancel('gone-1');
-    await until('the cancelled request is heard by its ingress', () => heard.length === 1);
+    await until(() => heard.length === 1, 1_000, 'the cancelled request is heard by its ingress');
     assert.equal(heard[0]?.requestId, 'gone-1');
     assert.equal(heard[0]?.outcome, 'cancelled');
     assert.equal(heard[0]?.httpStatus, 499);
@@ -125,7 +122,7 @@ describe('completed events reach the ingress that served the request', () => {
     pipeline.report(evt, pipeline.subjects.reply('ing1', 'edge-1'));
     pipeline.report({ ...evt, requestId: 'edge-2' });
     assert.deepEqual(heard, ['edge-1'], 'heard at once, in process; an event without a reply subject names no ingress');
-    await until('both on the durable stream', () => durable.ids.length === 2);
+    await until(() => durable.ids.length === 2, 1_000, 'both on the durable stream');
     await durable.stop();
     await pipeline.close();
     await bus.close();
@@ -141,7 +138,7 @@ describe('completed events reach the ingress that served the request', () => {
       throw new Error('listener bug');
     });
     for (const id of ['t1', 't2']) pipeline.dispatch(envelope(id, pipeline.subjects.reply('ing1', id)));
-    await until('both on the durable stream', () => durable.ids.length === 2);
+    await until(() => durable.ids.length === 2, 1_000, 'both on the durable stream');
     assert.equal(calls, 2);
     await durable.stop();
     await pipeline.close();

@@ -32,7 +32,6 @@ export function requestIdOf(idempotencyKey: string): string {
   return colon >= 0 ? idempotencyKey.slice(colon + 1) : idempotencyKey;
 }
 
-
 /**
  * The payload as the current schema's Avro. JSON (older writers) is transcoded; Avro written under another known
  * version of the contract (`writer`, stored with the row) is read with that version and written with the current one,

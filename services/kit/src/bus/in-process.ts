@@ -210,13 +210,13 @@ class InProcessBus implements InProcessBusHandle {
   }
 }
 
-/** The embedded-mode bus: everything in memory, delivery always asynchronous to the publisher. */
 /** The in-process bus, which can also tell how many durable messages it holds. */
 export interface InProcessBusHandle extends Bus {
   /** Durable messages held (under interest retention: not yet acked by every durable). */
   durableBacklog(): number;
 }
 
+/** The embedded-mode bus: everything in memory, delivery always asynchronous to the publisher. */
 export function createInProcessBus(options: InProcessBusOptions = {}): InProcessBusHandle {
   return new InProcessBus(options);
 }

@@ -257,12 +257,10 @@ export function createPipeline(deps: PipelineDeps, options: PipelineOptions): Pi
     report: (evt, replyTo = '') => complete(evt, undefined, replyTo),
     onCompleted(ingressId, listener) {
       completedListeners.set(ingressId, listener);
-      let sub: Subscription | null = null;
-      if (options.distributed) {
-        const s = bus.subscribe(subjects.completedTo(ingressId));
-        sub = s;
-        subscriptions.push(s);
-        void pump(s, (data) => hear(listener, codec.decodeCompleted(data)));
+      const sub = options.distributed ? bus.subscribe(subjects.completedTo(ingressId)) : null;
+      if (sub) {
+        subscriptions.push(sub);
+        void pump(sub, (data) => hear(listener, codec.decodeCompleted(data)));
       }
       return () => {
         if (completedListeners.get(ingressId) === listener) completedListeners.delete(ingressId);

@@ -89,24 +89,6 @@ export function contextWith(cancel: CancelSource, parts: Omit<StageContext, keyo
   };
 }
 
-/** A CancelSource over an AbortSignal (callers that only have a signal: tests, direct adapter calls). */
-export function cancelSourceOf(signal: AbortSignal): CancelSource {
-  return {
-    get cancelled() {
-      return signal.aborted;
-    },
-    onCancel(listener) {
-      if (signal.aborted) {
-        listener();
-        return NOOP;
-      }
-      signal.addEventListener('abort', listener, { once: true });
-      return () => signal.removeEventListener('abort', listener);
-    },
-    signal,
-  };
-}
-
 export interface Stage {
   readonly name: string;
   handle(env: RequestEnvelope, ctx: StageContext): Promise<void>;

@@ -80,23 +80,36 @@ function checkName(name: string, labelNames: readonly string[]): void {
   for (const l of labelNames) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(l) || l === 'le') throw new Error(`invalid label name ${l} on ${name}`);
 }
 
-/** A counter with labels (a constant set of names) whose series are summed in place. */
-export class HotCounter<L extends string = never> {
-  readonly type = 'counter' as const;
+/** What both kinds share: name, help, the series by labels, and registration with the registries. */
+abstract class HotMetric<L extends string, S> {
   readonly aggregator = 'sum' as const;
   name: string;
   readonly help: string;
-  private readonly unlabelled: boolean;
-  private readonly series: SeriesIndex<L, { labels: Record<L, string>; value: number }>;
+  protected readonly unlabelled: boolean;
+  protected readonly series: SeriesIndex<L, S>;
 
-  constructor(o: HotOptions<L>) {
-    checkName(o.name, o.labelNames ?? []);
-    this.unlabelled = (o.labelNames ?? []).length === 0;
+  constructor(o: HotOptions<L>, create: (labels: Record<L, string>) => S) {
+    const labelNames = o.labelNames ?? [];
+    checkName(o.name, labelNames);
     this.name = o.name;
     this.help = o.help;
-    this.series = new SeriesIndex(o.labelNames ?? [], (labels) => ({ labels, value: 0 }));
+    this.unlabelled = labelNames.length === 0;
+    this.series = new SeriesIndex(labelNames, create);
+  }
+
+  protected register(registers: readonly Registry[]): void {
+    for (const r of registers) r.registerMetric(this as never);
+  }
+}
+
+/** A counter with labels (a constant set of names) whose series are summed in place. */
+export class HotCounter<L extends string = never> extends HotMetric<L, { labels: Record<L, string>; value: number }> {
+  readonly type = 'counter' as const;
+
+  constructor(o: HotOptions<L>) {
+    super(o, (labels) => ({ labels, value: 0 }));
     this.reset();
-    for (const r of o.registers) r.registerMetric(this as never);
+    this.register(o.registers);
   }
 
   /** Adds `value` (default 1; must be finite and not negative) to the series of `labels` (none: the unlabelled one). */
@@ -136,27 +149,18 @@ interface HistogramSeries<L extends string> {
 }
 
 /** A histogram with labels and fixed upper bounds, counted in place. */
-export class HotHistogram<L extends string = never> {
+export class HotHistogram<L extends string = never> extends HotMetric<L, HistogramSeries<L>> {
   readonly type = 'histogram' as const;
-  readonly aggregator = 'sum' as const;
-  name: string;
-  readonly help: string;
   readonly buckets: readonly number[];
-  private readonly unlabelled: boolean;
-  private readonly series: SeriesIndex<L, HistogramSeries<L>>;
 
   constructor(o: HotOptions<L> & { buckets: readonly number[] }) {
-    checkName(o.name, o.labelNames ?? []);
-    this.unlabelled = (o.labelNames ?? []).length === 0;
     if (o.buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= (o.buckets[i - 1] as number)))) throw new Error(`${o.name}: buckets must be finite and increasing`);
-    this.name = o.name;
-    this.help = o.help;
+    const slots = o.buckets.length + 1;
+    super(o, (labels) => ({ labels, counts: new Float64Array(slots), sum: 0, count: 0 }));
     this.buckets = [...o.buckets];
-    const slots = this.buckets.length + 1;
-    this.series = new SeriesIndex(o.labelNames ?? [], (labels) => ({ labels, counts: new Float64Array(slots), sum: 0, count: 0 }));
     // An unlabelled histogram exports its zero series from the start.
     if (this.unlabelled) this.series.get({} as Labels<L>);
-    for (const r of o.registers) r.registerMetric(this as never);
+    this.register(o.registers);
   }
 
   /** Counts `value` (must be finite) in the series of `labels` (none: the unlabelled one). */

@@ -1,6 +1,7 @@
 // The one structured log line per request, built from its completed event: the prompt's digest, and the prompt and
 // response text only when prompt logging put them on the event (opt-in, scrubbed; see prompt-log.ts).
 import type { CompletedEvent } from '../contracts/types.ts';
+import { CLIENT_REQUEST_ID_METADATA } from '../pipeline/completed.ts';
 import { PROMPT_LOG_METADATA, promptLogOf } from './prompt-log.ts';
 
 export const REQUEST_LOG_MESSAGE = 'request completed';
@@ -75,7 +76,7 @@ export function requestLogFields(evt: CompletedEvent): RequestLogFields {
     guardrails: evt.verdicts.filter((v) => v.action !== 'pass').map((v) => `${v.guardrail}:${v.action}`),
     promptDigest: evt.promptDigest,
   };
-  const clientRequestId = evt.metadata['x-request-id'];
+  const clientRequestId = evt.metadata[CLIENT_REQUEST_ID_METADATA];
   if (clientRequestId !== undefined) fields.clientRequestId = clientRequestId;
   if (evt.metadata[PROMPT_LOG_METADATA.messages] !== undefined || evt.metadata[PROMPT_LOG_METADATA.response] !== undefined) Object.assign(fields, promptLogOf(evt));
   return fields;
